@@ -1,0 +1,31 @@
+"""The names of audited actions and results."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    LOGIN_PASSWORD_OK = "auth.login.password_ok"  # noqa: S105
+    LOGIN_SUCCEEDED = "auth.login.succeeded"
+    LOGIN_FAILED = "auth.login.failed"
+    LOGIN_LOCKED = "auth.login.locked"
+    LOGOUT = "auth.logout"
+    TOTP_ENROLLED = "auth.totp.enrolled"
+    TOKEN_CREATED = "auth.token.created"  # noqa: S105 - an action name
+    TOKEN_REVOKED = "auth.token.revoked"  # noqa: S105
+    TOKEN_REJECTED = "auth.token.rejected"  # noqa: S105
+    ORGANISATION_CREATED = "org.created"
+    USER_CREATED = "user.created"
+    AUDIT_LOG_READ = "audit.read"
+    AUDIT_VERIFIED = "audit.verified"
+    DATA_KEY_CREATED = "keys.data_key.created"
+    DATA_KEY_SHREDDED = "keys.data_key.shredded"
+    KEK_ROTATED = "keys.kek.rotated"
+    PROFILE_READ = "user.profile.read"
+
+
+class AuditResult(enum.StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"

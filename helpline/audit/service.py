@@ -1,0 +1,112 @@
+"""Writing and verifying the audit log.
+
+``record`` adds one event inside the caller's transaction: if the transaction rolls back, the
+event goes with it, and if the audit write fails, the caller's work (or read) fails too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline import clock
+from helpline.audit.actions import AuditResult
+from helpline.audit.chain import GENESIS_HASH, ChainVerifier, VerifyResult, entry_hash
+from helpline.models.audit import AuditChainHead, AuditEvent
+from helpline.models.users import User
+
+HEAD_ID = 1
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """Who acts and through which request; passed from the boundary to services."""
+
+    actor: User | None
+    request_id: str | None = None
+
+
+async def record(
+    db: AsyncSession,
+    *,
+    context: AuditContext,
+    action: str,
+    result: str = AuditResult.SUCCESS,
+    organisation_id: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    purpose: str | None = None,
+    fields: Sequence[str] = (),
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    head = await _locked_head(db)
+    actor = context.actor
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        occurred_at=clock.now(),
+        actor_user_id=actor.id if actor else None,
+        actor_organisation_id=actor.organisation_id if actor else None,
+        organisation_id=organisation_id or (actor.organisation_id if actor else None),
+        action=str(action),
+        object_type=object_type,
+        object_id=object_id,
+        purpose=purpose,
+        result=str(result),
+        fields=list(fields),
+        details=details or {},
+        request_id=context.request_id,
+        prev_hash=head.last_hash,
+    )
+    event.entry_hash = entry_hash(head.last_hash, event)
+    head.last_seq, head.last_hash = event.seq, event.entry_hash
+    db.add(event)
+    await db.flush()
+    return event
+
+
+async def _locked_head(db: AsyncSession) -> AuditChainHead:
+    # FOR UPDATE serialises writers across processes on PostgreSQL; SQLite already
+    # serialises them through BEGIN IMMEDIATE.
+    statement = select(AuditChainHead).where(AuditChainHead.id == HEAD_ID).with_for_update()
+    head = (await db.execute(statement)).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+        db.add(head)
+    return head
+
+
+async def verify(
+    db: AsyncSession, *, batch_size: int = 1000, progress: Callable[[int], None] | None = None
+) -> VerifyResult:
+    head = (
+        await db.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID))
+    ).scalar_one_or_none()
+    head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
+    verifier = ChainVerifier()
+    after = 0
+    while True:
+        batch = (
+            (
+                await db.execute(
+                    select(AuditEvent)
+                    .where(AuditEvent.seq > after)
+                    .order_by(AuditEvent.seq)
+                    .limit(batch_size)
+                    .execution_options(populate_existing=True)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if not batch or not all(verifier.feed(entry) for entry in batch):
+            break
+        after = batch[-1].seq
+        if progress:
+            progress(after)
+        for entry in batch:  # keep memory flat on a long log
+            db.expunge(entry)
+    return verifier.finish(head_seq, head_hash)

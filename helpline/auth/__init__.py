@@ -1,0 +1,1 @@
+"""Authentication: local accounts with a mandatory second factor, sessions, API tokens."""

@@ -1,0 +1,191 @@
+"""Sign-in rules: password, second factor, lockout, enrolment, sign-out.
+
+Every outcome writes an audit event in the same transaction. Unknown user, wrong password,
+locked and disabled accounts all look the same from outside (one generic failure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import crypto
+from helpline.audit import AuditAction, AuditContext, AuditResult, record
+from helpline.auth import repository, sessions, totp
+from helpline.auth.passwords import verify_password
+from helpline.keys import KeyService, user_scope
+from helpline.models.users import User, UserSession
+
+LOCKOUT_THRESHOLD = 5
+LOCKOUT_DURATION = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class AuthDeps:
+    db: AsyncSession
+    keys: KeyService
+    policy: sessions.SessionPolicy
+    context: AuditContext
+
+
+def totp_binding(user: User) -> crypto.FieldBinding:
+    return crypto.FieldBinding(
+        organisation=user.organisation_id, table="users", column="totp_secret", row_id=user.id
+    )
+
+
+async def check_password(
+    deps: AuthDeps, *, email: str, password: str, now: datetime
+) -> User | None:
+    user = await repository.user_by_email(deps.db, email)
+    password_ok = verify_password(user.password_hash if user else None, password)
+    if user is None:
+        await _audit_failure(deps, None, reason="unknown_account")
+        return None
+    if not user.is_active or _is_locked(user, now):
+        await _audit_failure(
+            deps, user, reason="locked_or_disabled", action=AuditAction.LOGIN_LOCKED
+        )
+        return None
+    if not password_ok:
+        await register_failure(deps, user, now=now, reason="password")
+        return None
+    return user
+
+
+def _is_locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and now < user.locked_until
+
+
+async def register_failure(deps: AuthDeps, user: User, *, now: datetime, reason: str) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= LOCKOUT_THRESHOLD:
+        user.locked_until = now + LOCKOUT_DURATION
+        user.failed_logins = 0
+        await _audit_failure(deps, user, reason=reason, action=AuditAction.LOGIN_LOCKED)
+        return
+    await _audit_failure(deps, user, reason=reason)
+
+
+async def _audit_failure(
+    deps: AuthDeps, user: User | None, *, reason: str, action: str = AuditAction.LOGIN_FAILED
+) -> None:
+    await record(
+        deps.db,
+        context=deps.context,
+        action=action,
+        result=AuditResult.DENIED,
+        organisation_id=user.organisation_id if user else None,
+        object_type="user" if user else None,
+        object_id=user.id if user else None,
+        details={"reason": reason},
+    )
+
+
+async def begin_second_factor(deps: AuthDeps, user: User, *, now: datetime) -> str:
+    """Password accepted: a short-lived pre-session that can only complete the second factor."""
+    token, _ = await sessions.start(
+        deps.db, user, stage=sessions.STAGE_PASSWORD, now=now, policy=deps.policy
+    )
+    await record(
+        deps.db,
+        context=deps.context,
+        action=AuditAction.LOGIN_PASSWORD_OK,
+        organisation_id=user.organisation_id,
+        object_type="user",
+        object_id=user.id,
+    )
+    return token
+
+
+async def pending_totp_secret(deps: AuthDeps, user: User) -> str:
+    """The secret to enrol: kept (encrypted) on the user until a code confirms it."""
+    if user.totp_secret is not None:
+        return await _decrypt_totp(deps, user)
+    secret = totp.new_secret()
+    user.totp_secret = await deps.keys.encrypt(
+        deps.db, scope=user_scope(user.id), binding=totp_binding(user), value=secret
+    )
+    return secret
+
+
+async def _decrypt_totp(deps: AuthDeps, user: User) -> str:
+    assert user.totp_secret is not None
+    secret = await deps.keys.decrypt(
+        deps.db, scope=user_scope(user.id), binding=totp_binding(user), blob=user.totp_secret
+    )
+    return str(secret)
+
+
+async def complete_second_factor(
+    deps: AuthDeps, pending: UserSession, *, code: str, now: datetime
+) -> str | None:
+    """Check the code; on success revoke the pre-session and return a new full-session token."""
+    user = pending.user
+    if _is_locked(user, now) or user.totp_secret is None:
+        await _audit_failure(deps, user, reason="second_factor_unavailable")
+        return None
+    step = totp.accepted_step(
+        await _decrypt_totp(deps, user), code, now=now, last_step=user.totp_last_step
+    )
+    if step is None:
+        await register_failure(deps, user, now=now, reason="second_factor")
+        return None
+    return await _finish_login(deps, pending, step=step, now=now)
+
+
+async def _finish_login(deps: AuthDeps, pending: UserSession, *, step: int, now: datetime) -> str:
+    user = pending.user
+    user.totp_last_step, user.failed_logins, user.locked_until = step, 0, None
+    if user.totp_enrolled_at is None:
+        user.totp_enrolled_at = now
+        await record(
+            deps.db,
+            context=deps.context,
+            action=AuditAction.TOTP_ENROLLED,
+            organisation_id=user.organisation_id,
+            object_type="user",
+            object_id=user.id,
+        )
+    sessions.revoke(pending, now=now)
+    token, _ = await sessions.start(
+        deps.db, user, stage=sessions.STAGE_FULL, now=now, policy=deps.policy
+    )
+    await record(
+        deps.db,
+        context=AuditContext(actor=user, request_id=deps.context.request_id),
+        action=AuditAction.LOGIN_SUCCEEDED,
+        object_type="user",
+        object_id=user.id,
+    )
+    return token
+
+
+async def logout(deps: AuthDeps, session: UserSession, *, now: datetime) -> None:
+    sessions.revoke(session, now=now)
+    await record(
+        deps.db,
+        context=deps.context,
+        action=AuditAction.LOGOUT,
+        object_type="user",
+        object_id=session.user_id,
+    )
+
+
+async def reauthenticate(
+    deps: AuthDeps, session: UserSession, *, password: str, code: str, now: datetime
+) -> bool:
+    """Password and a fresh code again: refreshes the session's authentication time."""
+    user = session.user
+    step = None
+    if verify_password(user.password_hash, password) and user.totp_secret is not None:
+        secret = await _decrypt_totp(deps, user)
+        step = totp.accepted_step(secret, code, now=now, last_step=user.totp_last_step)
+    if step is None:
+        await register_failure(deps, user, now=now, reason="reauth")
+        return False
+    user.totp_last_step = step
+    session.authenticated_at = now
+    return True

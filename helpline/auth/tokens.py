@@ -1,0 +1,87 @@
+"""Personal access tokens for the JSON API (``Authorization: Bearer hlp_…``)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.audit import AuditAction, AuditContext, record
+from helpline.auth import repository
+from helpline.auth.sessions import hash_token
+from helpline.models.users import ApiToken, User
+
+PREFIX = "hlp_"
+MAX_DAYS = 365
+
+
+class TokenError(ValueError):
+    pass
+
+
+async def create_token(
+    db: AsyncSession,
+    *,
+    user: User,
+    actor: User | None,
+    name: str,
+    expires_days: int,
+    now: datetime,
+) -> tuple[str, ApiToken]:
+    if not 1 <= expires_days <= MAX_DAYS:
+        raise TokenError(f"expiry must be between 1 and {MAX_DAYS} days")
+    if not user.is_active:
+        raise TokenError("the user is disabled")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        token_hash=hash_token(secret),
+        user_id=user.id,
+        user=user,
+        name=name[:100],
+        created_at=now,
+        expires_at=now + timedelta(days=expires_days),
+    )
+    db.add(row)
+    await db.flush()
+    await record(
+        db,
+        context=AuditContext(actor=actor),
+        action=AuditAction.TOKEN_CREATED,
+        organisation_id=user.organisation_id,
+        object_type="api_token",
+        object_id=row.id,
+        details={"user_id": user.id, "expires_days": expires_days},
+    )
+    return secret, row
+
+
+async def revoke_token(
+    db: AsyncSession, *, token_id: str, actor: User | None, now: datetime
+) -> bool:
+    row = (await db.execute(select(ApiToken).where(ApiToken.id == token_id))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now
+    await record(
+        db,
+        context=AuditContext(actor=actor),
+        action=AuditAction.TOKEN_REVOKED,
+        organisation_id=row.user.organisation_id,
+        object_type="api_token",
+        object_id=row.id,
+    )
+    return True
+
+
+async def resolve_bearer(db: AsyncSession, secret: str, *, now: datetime) -> ApiToken | None:
+    if not secret.startswith(PREFIX) or len(secret) > 100:
+        return None
+    row = await repository.token_by_hash(db, hash_token(secret))
+    if row is None or row.revoked_at is not None or now >= row.expires_at:
+        return None
+    if not row.user.is_active:
+        return None
+    row.last_used_at = now
+    return row

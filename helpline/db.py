@@ -1,0 +1,167 @@
+"""Engine, per-request session and the column types every model shares.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``, foreign keys and
+``secure_delete`` on, and every transaction starts with ``BEGIN IMMEDIATE`` so that two writers
+queue on the busy timeout instead of failing half-way through an upgrade from a read lock.
+Only the request boundary (``DBSessionMiddleware``) commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from helpline import clock
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA secure_delete=ON",
+    "PRAGMA busy_timeout=10000",
+)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return clock.now()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every engine; naive input is a programming error."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # SQLite drops the offset; everything stored is UTC
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class UUIDString(TypeDecorator[str]):
+    """UUIDs as 36-character strings: one representation on both engines and in URLs."""
+
+    impl = String(36)
+    cache_ok = True
+
+
+def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    if database_url.startswith("sqlite"):
+        engine = create_async_engine(database_url, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so BEGIN and SAVEPOINT behave.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+AfterCommit = Callable[[], Awaitable[None]]
+
+
+class DBSessionMiddleware:
+    """One session per HTTP request; commit below status 400, roll back otherwise.
+
+    Pure ASGI (not ``BaseHTTPMiddleware``) so the session lives in the same task as the endpoint.
+    The commit happens *before* the response starts, so a failed commit becomes a 500 instead
+    of a success page for lost work. ``request.state.commit_on_error`` keeps a 4xx's writes: only
+    for refusals whose sole writes are their audit event and a lockout counter. Work queued
+    with ``request.state.after_commit`` runs after the commit.
+    """
+
+    def __init__(self, app: ASGIApp, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.app = app
+        self.sessions = sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        async with self.sessions() as session:
+            after_commit: list[AfterCommit] = []
+            state = scope.setdefault("state", {})
+            state["db"] = session
+            state["after_commit"] = after_commit
+            committed = False
+
+            async def send_wrapper(message: Message) -> None:
+                nonlocal committed
+                if message["type"] == "http.response.start":
+                    # An endpoint may keep a refusal's audit event (and nothing else) on a 4xx.
+                    if message["status"] < 400 or state.get("commit_on_error"):
+                        await session.commit()
+                        committed = True
+                    else:
+                        await session.rollback()
+                await send(message)
+
+            try:
+                await self.app(scope, receive, send_wrapper)
+            finally:
+                if not committed:
+                    await session.rollback()
+            for job in after_commit if committed else ():
+                await _run_after_commit(job)
+
+
+async def _run_after_commit(job: AfterCommit) -> None:
+    try:
+        await job()
+    except Exception:  # noqa: BLE001 - a failed side effect must not undo committed work
+        logging.getLogger("helpline.after_commit").exception("after-commit job failed")

@@ -1,0 +1,55 @@
+"""Error responses: a plain page (or JSON for the API), never a stack trace, SQL or version."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+log = logging.getLogger("helpline.errors")
+
+# Machine-readable error codes for the API; the page shows a translated sentence per status.
+STATUS_CODES = {
+    400: "bad_request",
+    401: "authentication_required",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    429: "too_many_requests",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(("/api/", "/twilio/"))
+
+
+async def http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    status = exc.status_code
+    code = STATUS_CODES.get(status, "error")
+    headers = dict(exc.headers or {})
+    if request.url.path.startswith("/twilio/"):
+        return PlainTextResponse("", status_code=status, headers=headers)
+    if _wants_json(request):
+        return JSONResponse({"error": code}, status_code=status, headers=headers)
+    templates = request.app.state.templates
+    if not hasattr(request.state, "lang"):
+        request.state.lang = "sv"
+    return templates.render(
+        request, "errors/error.html", {"status": status, "code": code}, status_code=status
+    )
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    request_id = getattr(request.state, "request_id", None)
+    # Ids only: the exception text may hold case data, so it goes to the log, never the page.
+    log.error("unhandled error on request %s", request_id, exc_info=exc)
+    if _wants_json(request):
+        return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)
+    body = f"Internt fel / Internal error. Referens: {request_id}"
+    return PlainTextResponse(body, status_code=500)

@@ -1,0 +1,102 @@
+"""Data keys for field encryption: one per scope (a case, a user), wrapped by the keyring's KEK.
+
+This is the application's only door to ``crypto``'s field encryption: a service asks for a
+value to be encrypted for a row and column, and gets ciphertext bound to that row. Unwrapped keys
+are cached per database session (one request) only, so a shredded key stops working everywhere
+as soon as its row is gone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+import crypto
+from helpline.models.keys import DataKeyRecord
+
+_CACHE = "helpline.data_keys"
+
+
+def user_scope(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def case_scope(case_id: str) -> str:
+    return f"case:{case_id}"
+
+
+def _wrap_scope(scope: str) -> str:
+    return f"dek:{scope}"
+
+
+class KeyService:
+    def __init__(self, provider: crypto.KeyProvider) -> None:
+        self.provider = provider
+
+    async def active_key(self, db: AsyncSession, scope: str) -> crypto.DataKey:
+        """The scope's current data key, created (and stored wrapped) on first use."""
+        record = (
+            await db.execute(
+                select(DataKeyRecord)
+                .where(DataKeyRecord.scope == scope, DataKeyRecord.active.is_(True))
+                .order_by(DataKeyRecord.key_id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if record is not None:
+            return self._unwrap(db, record)
+        key = crypto.DataKey.generate(key_id=1)
+        wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
+        db.add(
+            DataKeyRecord(
+                scope=scope,
+                key_id=key.key_id,
+                wrapped=wrapped,
+                kek_version=crypto.wrapped_kek_version(wrapped),
+                active=True,
+            )
+        )
+        await db.flush()
+        self._cache(db)[(scope, key.key_id)] = key
+        return key
+
+    async def key_for(self, db: AsyncSession, scope: str, key_id: int) -> crypto.DataKey:
+        cached = self._cache(db).get((scope, key_id))
+        if cached is not None:
+            return cached
+        record = await db.get(DataKeyRecord, (scope, key_id))
+        if record is None:  # shredded, or never existed: the field cannot be read
+            raise crypto.DecryptionError()
+        return self._unwrap(db, record)
+
+    async def encrypt(
+        self, db: AsyncSession, *, scope: str, binding: crypto.FieldBinding, value: Any
+    ) -> bytes:
+        key = await self.active_key(db, scope)
+        return key.encrypt_value(value, binding)
+
+    async def decrypt(
+        self, db: AsyncSession, *, scope: str, binding: crypto.FieldBinding, blob: bytes
+    ) -> Any:
+        key = await self.key_for(db, scope, crypto.ciphertext_key_id(blob))
+        return key.decrypt_value(blob, binding)
+
+    async def shred(self, db: AsyncSession, scope: str) -> int:
+        """Crypto-shredding: delete every data key of the scope; returns how many went."""
+        result = await db.execute(delete(DataKeyRecord).where(DataKeyRecord.scope == scope))
+        self._cache(db).clear()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _unwrap(self, db: AsyncSession, record: DataKeyRecord) -> crypto.DataKey:
+        key = crypto.unwrap_data_key(
+            self.provider, record.wrapped, scope=_wrap_scope(record.scope), key_id=record.key_id
+        )
+        self._cache(db)[(record.scope, record.key_id)] = key
+        return key
+
+    @staticmethod
+    def _cache(db: AsyncSession) -> dict[tuple[str, int], crypto.DataKey]:
+        cache: dict[tuple[str, int], crypto.DataKey] = db.info.setdefault(_CACHE, {})
+        return cache

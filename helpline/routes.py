@@ -1,0 +1,65 @@
+"""The one route table. Each route is named "<domain>:<action>" and declares its access."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+
+from helpline.api import endpoints as api_endpoints
+from helpline.audit import endpoints as audit
+from helpline.auth import endpoints as auth
+from helpline.authz import Access, Permission
+from helpline.shell import endpoints as shell
+from helpline.web.routing import api, page
+from helpline.web.templating import TEMPLATE_DIR
+
+STATIC_DIR = TEMPLATE_DIR.parent / "static"
+
+ROUTES: list[BaseRoute] = [
+    page("/", shell.root, name="shell:root", access=Access.PUBLIC),
+    page("/healthz", shell.healthz, name="health:live", access=Access.PUBLIC),
+    page("/readyz", shell.readyz, name="health:ready", access=Access.PUBLIC),
+    page("/login", auth.login_form, name="auth:login", access=Access.PUBLIC),
+    page(
+        "/login",
+        auth.login_submit,
+        name="auth:login_submit",
+        access=Access.PUBLIC,
+        methods=["POST"],
+    ),
+    page(
+        "/login/second-factor",
+        auth.second_factor_form,
+        name="auth:second_factor",
+        access=Access.PUBLIC,
+    ),
+    page(
+        "/login/second-factor",
+        auth.second_factor_submit,
+        name="auth:second_factor_submit",
+        access=Access.PUBLIC,
+        methods=["POST"],
+    ),
+    page("/reauth", auth.reauth_form, name="auth:reauth", access=Access.AUTHENTICATED),
+    page(
+        "/reauth",
+        auth.reauth_submit,
+        name="auth:reauth_submit",
+        access=Access.AUTHENTICATED,
+        methods=["POST"],
+    ),
+    page("/logout", auth.logout, name="auth:logout", access=Access.AUTHENTICATED, methods=["POST"]),
+    page(
+        "/language",
+        shell.set_language,
+        name="shell:language",
+        access=Access.PUBLIC,
+        methods=["POST"],
+    ),
+    page("/start", shell.home, name="shell:home", access=Permission.SHELL_VIEW),
+    page("/profile", shell.profile, name="profile:show", access=Permission.PROFILE_VIEW),
+    page("/audit", audit.list_events, name="audit:list", access=Permission.AUDIT_READ),
+    api("/api/v1/openapi.json", api_endpoints.openapi, name="api:openapi", access=Access.PUBLIC),
+    api("/api/v1/me", api_endpoints.me, name="api:me", access=Access.AUTHENTICATED),
+    Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
+]

@@ -1,0 +1,95 @@
+"""The only reader of the environment.
+
+Settings are read once, when the application or a CLI command starts; tests set the environment
+(or pass a mapping) before creating the app. Secrets are typed as ``Secret`` so that a ``repr`` or
+a log line never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.config import Config
+from starlette.datastructures import Secret
+
+ENVIRONMENTS = ("development", "production")
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or invalid; raised at start-up, never silently defaulted."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    data_dir: Path
+    database_url: str
+    public_base_url: str
+    twilio_auth_token: Secret | None
+    demo: bool
+    keyring_path: Path
+    session_idle: timedelta = field(default=timedelta(minutes=15))
+    session_absolute: timedelta = field(default=timedelta(hours=8))
+    reauth_window: timedelta = field(default=timedelta(minutes=5))
+    max_body_bytes: int = 1_048_576
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        config = Config(environ=dict(os.environ if environ is None else environ))
+        env = config("HELPLINE_ENV", default="development")
+        if env not in ENVIRONMENTS:
+            raise SettingsError(f"HELPLINE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
+        data_dir = Path(config("HELPLINE_DATA_DIR", default="./var")).resolve()
+        database_url = config("HELPLINE_DATABASE_URL", default="")
+        token = config("HELPLINE_TWILIO_AUTH_TOKEN", cast=Secret, default=None)
+        keyring = config("HELPLINE_KEYRING_PATH", default="")
+        settings = cls(
+            env=env,
+            data_dir=data_dir,
+            database_url=database_url or f"sqlite+aiosqlite:///{data_dir / 'helpline.db'}",
+            public_base_url=config(
+                "HELPLINE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"
+            ).rstrip("/"),
+            twilio_auth_token=token if token and str(token) else None,
+            demo=config("HELPLINE_DEMO", cast=bool, default=False),
+            keyring_path=Path(keyring).resolve() if keyring else data_dir / "keyring.json",
+        )
+        settings.validate(database_url_given=bool(database_url), keyring_given=bool(keyring))
+        return settings
+
+    def validate(self, *, database_url_given: bool, keyring_given: bool) -> None:
+        scheme = urlsplit(self.public_base_url).scheme
+        if scheme not in ("http", "https"):
+            raise SettingsError("HELPLINE_PUBLIC_BASE_URL must be an http(s) URL")
+        if not self.is_production:
+            return
+        missing = [
+            name
+            for name, present in (
+                ("HELPLINE_DATABASE_URL", database_url_given),
+                ("HELPLINE_KEYRING_PATH", keyring_given),
+                ("HELPLINE_TWILIO_AUTH_TOKEN", self.twilio_auth_token is not None),
+            )
+            if not present
+        ]
+        if missing:
+            raise SettingsError("production needs these settings: " + ", ".join(missing))
+        if scheme != "https":
+            raise SettingsError("in production HELPLINE_PUBLIC_BASE_URL must use https")
+        if self.demo:
+            raise SettingsError("HELPLINE_DEMO cannot be set in production")
+        if not self.keyring_path.exists():
+            raise SettingsError("the keyring at HELPLINE_KEYRING_PATH does not exist")

@@ -1,0 +1,1 @@
+"""The HTTP shell: middleware, routing with declared permissions, templates, CSRF, errors."""

@@ -1,0 +1,28 @@
+"""Reading form posts safely: malformed or wrong content types are a 400/415, never a 500."""
+
+from __future__ import annotations
+
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def read_form(request: Request) -> FormData:
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith(FORM_TYPES):
+        raise HTTPException(status_code=415, detail="unsupported_media_type")
+    try:
+        return await request.form(max_files=0, max_fields=200)
+    except HTTPException:
+        raise
+    except Exception as exc:  # python-multipart raises several types for broken bodies
+        raise HTTPException(status_code=400, detail="malformed_form") from exc
+
+
+def text(form: FormData, name: str, *, max_length: int = 1000) -> str:
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    return value.strip()[:max_length]

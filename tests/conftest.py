@@ -1,0 +1,269 @@
+"""Shared fixtures: both database engines through one fixture, an app per test, a fake clock.
+
+Every test that uses ``app`` runs twice: on SQLite (the embedded default) and on a real
+PostgreSQL. Each test gets a fresh database copied from a migrated template, so tests never see
+each other's rows. Under CI (``CI=true``) a missing PostgreSQL or browser fails the run instead
+of skipping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from helpline import clock as clock_module
+from helpline import migrations
+from helpline.db import session_factory
+from helpline.settings import Settings
+
+IN_CI = os.environ.get("CI") == "true"
+PG_ADMIN_DSN = os.environ.get("HELPLINE_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_TEMPLATE = "helpline_test_template"
+ENGINES = ("sqlite", "postgresql")
+
+
+def require(available: bool, what: str) -> None:
+    """Skip locally when a real dependency is missing; under CI that is a failure."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI but is not available")
+    pytest.skip(f"{what} is not available")
+
+
+def assert_test_database(url: str) -> None:
+    # Refuse anything that does not look like a throwaway test database (warehouse's habit).
+    name = url.rsplit("/", 1)[-1]
+    if "test" not in name:
+        raise RuntimeError(f"refusing to run tests against {name!r}: not a test database")
+
+
+def _pg_url(database: str) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+async def _pg_admin(*statements: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _in_thread(coroutine_function, *args) -> bool:  # type: ignore[no-untyped-def]
+    """Run admin work on its own loop in a thread (fixtures may be inside the test loop)."""
+
+    def work() -> bool:
+        try:
+            asyncio.run(coroutine_function(*args))
+        except OSError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrations.upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str:
+    require(_in_thread(_pg_admin, "SELECT 1"), "PostgreSQL on 127.0.0.1:5432")
+    _in_thread(
+        _pg_admin,
+        f'DROP DATABASE IF EXISTS "{PG_TEMPLATE}" WITH (FORCE)',
+        f'CREATE DATABASE "{PG_TEMPLATE}"',
+    )
+    migrations.upgrade(_pg_url(PG_TEMPLATE))
+    return PG_TEMPLATE
+
+
+@pytest.fixture(params=ENGINES)
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def database_url(
+    engine_kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
+    if engine_kind == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        target = tmp_path / "helpline_test.db"
+        shutil.copyfile(template, target)
+        url = f"sqlite+aiosqlite:///{target}"
+        assert_test_database(url)
+        yield url
+        return
+    template = request.getfixturevalue("pg_template")
+    name = f"helpline_test_{uuid.uuid4().hex[:12]}"
+    await _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = _pg_url(name)
+    assert_test_database(url)
+    try:
+        yield url
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class FakeClock:
+    """Frozen time that tests move forward explicitly."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    # Start just after a TOTP step boundary so a test has a whole 30 s step to work in.
+    now = datetime.now(UTC).replace(microsecond=0)
+    fake = FakeClock(now - timedelta(seconds=now.second % 30) + timedelta(seconds=1))
+    monkeypatch.setattr(clock_module, "now", fake.now)
+    return fake
+
+
+def settings_for(database_url: str, data_dir: Path, **extra: str) -> Settings:
+    environ = {
+        "HELPLINE_ENV": "development",
+        "HELPLINE_DATA_DIR": str(data_dir),
+        "HELPLINE_DATABASE_URL": database_url,
+        "HELPLINE_PUBLIC_BASE_URL": "https://helpline.test",
+        **extra,
+    }
+    return Settings.from_environ(environ)
+
+
+@pytest.fixture
+async def app(database_url: str, tmp_path: Path) -> AsyncIterator[object]:
+    from helpline.app import create_app
+
+    application = create_app(settings_for(database_url, tmp_path / "data"))
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as c:
+        yield c
+
+
+@dataclass
+class TestUser:
+    id: str
+    email: str
+    password: str
+    totp_secret: str | None
+    organisation_id: str
+
+
+class World:
+    """Creates organisations and users directly through the services, committed."""
+
+    PASSWORD = "correct horse battery staple"
+
+    def __init__(self, app: object) -> None:
+        self.app = app
+        self._sessions = session_factory(app.state.engine)  # type: ignore[attr-defined]
+
+    async def organisation(self, name: str | None = None, *, kommunkod: str | None = None):  # type: ignore[no-untyped-def]
+        from helpline.accounts import service as accounts
+        from helpline.audit import AuditContext
+        from helpline.models.org import OrganisationType
+
+        kind = OrganisationType.MUNICIPAL_SOCIAL_SERVICES if kommunkod else OrganisationType.POLICE
+        async with self._sessions() as db, db.begin():
+            return await accounts.create_organisation(
+                db, context=AuditContext(actor=None), name=name or f"Org {uuid.uuid4().hex[:8]}",
+                type=kind, kommunkod=kommunkod,
+            )
+
+    async def user(self, organisation, role, *, enrolled: bool = True) -> TestUser:  # type: ignore[no-untyped-def]
+        from helpline.accounts import service as accounts
+        from helpline.audit import AuditContext
+
+        email = f"u{uuid.uuid4().hex[:10]}@test.example"
+        secret = pyotp.random_base32(length=32) if enrolled else None
+        async with self._sessions() as db, db.begin():
+            org = await db.merge(organisation)
+            user = await accounts.create_user(
+                db, context=AuditContext(actor=None), organisation=org, email=email,
+                display_name="Test Person", role=role, password=self.PASSWORD,
+            )
+            if secret:
+                await accounts.set_totp_secret(
+                    db, keys=self.app.state.keys, user=user, secret=secret, enrolled=True  # type: ignore[attr-defined]
+                )
+            return TestUser(user.id, email, self.PASSWORD, secret, org.id)
+
+    async def scalar(self, statement):  # type: ignore[no-untyped-def]
+        async with self._sessions() as db:
+            return (await db.execute(statement)).scalar()
+
+    async def scalars(self, statement):  # type: ignore[no-untyped-def]
+        async with self._sessions() as db:
+            return list((await db.execute(statement)).scalars().all())
+
+
+@pytest.fixture
+def world(app: object) -> World:
+    return World(app)
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_FIELD.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def code_for(secret: str) -> str:
+    return pyotp.TOTP(secret).at(clock_module.now())
+
+
+async def login(client: httpx.AsyncClient, user: TestUser, clock: FakeClock | None = None) -> None:
+    """Password, then second factor; leaves the client signed in."""
+    page = await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 303, response.text
+    page = await client.get("/login/second-factor")
+    assert user.totp_secret
+    response = await client.post(
+        "/login/second-factor",
+        data={"code": code_for(user.totp_secret), "csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 303, response.text
+    assert response.headers["location"].endswith("/start")

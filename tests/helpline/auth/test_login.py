@@ -1,0 +1,133 @@
+"""Local sign-in: password plus mandatory TOTP, one generic failure, lockout, enrolment."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import func, select
+
+from helpline.auth.service import LOCKOUT_THRESHOLD
+from helpline.models import AuditEvent, User
+from helpline.models.users import Role
+from tests.conftest import code_for, csrf_from, login
+
+GENERIC_ERROR = "E-postadressen eller lösenordet är fel"
+
+
+async def _post_password(client, email, password):
+    page = await client.get("/login")
+    return await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+    )
+
+
+async def test_password_and_totp_sign_in_reaches_the_swedish_shell(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    home = await client.get("/start")
+    assert home.status_code == 200
+    assert "Välkommen, Test Person" in home.text
+    assert 'lang="sv"' in home.text
+
+
+async def test_password_alone_gives_no_access(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    response = await _post_password(client, user.email, user.password)
+    assert response.status_code == 303
+    start = await client.get("/start")
+    assert start.status_code == 303 and start.headers["location"].endswith("/login")
+
+
+async def test_unknown_user_and_wrong_password_get_the_same_answer(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    unknown = await _post_password(client, "nobody@test.example", "whatever-password")
+    wrong = await _post_password(client, user.email, "wrong-password-123")
+    assert unknown.status_code == wrong.status_code == 401
+    assert GENERIC_ERROR in unknown.text and GENERIC_ERROR in wrong.text
+    strip = lambda html: re.sub(r'value="[^"]*"', "", html)  # noqa: E731
+    assert strip(unknown.text) == strip(wrong.text)
+
+
+async def test_failed_sign_ins_are_audited_even_though_refused(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await _post_password(client, user.email, "wrong-password-123")
+    count = await world.scalar(
+        select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "auth.login.failed", AuditEvent.object_id == user.id
+        )
+    )
+    assert count == 1
+
+
+async def test_account_locks_after_repeated_failures_even_for_the_right_password(
+    client, world, clock
+):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    for _ in range(LOCKOUT_THRESHOLD):
+        assert (await _post_password(client, user.email, "wrong-password-123")).status_code == 401
+    locked = await _post_password(client, user.email, user.password)
+    assert locked.status_code == 401 and GENERIC_ERROR in locked.text
+    clock.advance(minutes=16)
+    assert (await _post_password(client, user.email, user.password)).status_code == 303
+
+
+async def test_wrong_totp_codes_count_towards_lockout(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await _post_password(client, user.email, user.password)
+    for _ in range(LOCKOUT_THRESHOLD):
+        page = await client.get("/login/second-factor")
+        response = await client.post(
+            "/login/second-factor", data={"code": "000000", "csrf_token": csrf_from(page.text)}
+        )
+        assert response.status_code in (401, 303)
+    locked_until = await world.scalar(select(User.locked_until).where(User.id == user.id))
+    assert locked_until is not None
+
+
+async def test_a_totp_code_is_accepted_only_once(client, world, app):
+    import httpx
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as other:
+        await _post_password(other, user.email, user.password)
+        page = await other.get("/login/second-factor")
+        replay = await other.post(
+            "/login/second-factor",
+            data={"code": code_for(user.totp_secret), "csrf_token": csrf_from(page.text)},
+        )
+    assert replay.status_code == 401
+
+
+async def test_first_sign_in_enrols_totp_with_a_qr_code(client, world, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER, enrolled=False)
+    await _post_password(client, user.email, user.password)
+    page = await client.get("/login/second-factor")
+    assert "<svg" in page.text and "otpauth://totp/" in page.text
+    secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text).group(1)
+    again = await client.get("/login/second-factor")
+    assert secret in again.text  # the pending secret is stable across reloads
+    response = await client.post(
+        "/login/second-factor",
+        data={"code": pyotp.TOTP(secret).at(clock.now()), "csrf_token": csrf_from(again.text)},
+    )
+    assert response.status_code == 303
+    enrolled = await world.scalar(select(User.totp_enrolled_at).where(User.id == user.id))
+    assert enrolled is not None
+
+
+async def test_totp_secret_is_stored_encrypted(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    stored = await world.scalar(select(User.totp_secret).where(User.id == user.id))
+    assert stored and user.totp_secret.encode() not in stored

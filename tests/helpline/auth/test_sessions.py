@@ -1,0 +1,108 @@
+"""Server-side sessions: cookie flags, hashed storage, rotation, idle and absolute expiry, logout."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from helpline.auth.sessions import COOKIE_NAME
+from helpline.models import User, UserSession
+from helpline.models.users import Role
+from tests.conftest import code_for, csrf_from, login
+
+
+def _set_cookie_headers(response) -> list[str]:
+    return [v for k, v in response.headers.multi_items() if k.lower() == "set-cookie"]
+
+
+async def test_session_cookie_is_host_prefixed_secure_httponly_strict(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    page = await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)},
+    )
+    cookie = next(c for c in _set_cookie_headers(response) if c.startswith(COOKIE_NAME + "="))
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "httponly", "samesite", "path"} <= attributes
+    assert "samesite=strict" in cookie.lower() and "path=/" in cookie.lower()
+    assert "domain" not in attributes
+
+
+async def test_only_a_hash_of_the_token_is_stored(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    token = client.cookies[COOKIE_NAME]
+    hashes = await world.scalars(select(UserSession.token_hash))
+    assert hashlib.sha256(token.encode()).digest() in hashes
+    assert all(token.encode() not in h for h in hashes)
+
+
+async def test_sign_in_rotates_the_token_and_revokes_the_pre_session(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    page = await client.get("/login")
+    await client.post(
+        "/login",
+        data={"email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)},
+    )
+    pre_token = client.cookies[COOKIE_NAME]
+    page = await client.get("/login/second-factor")
+    await client.post(
+        "/login/second-factor",
+        data={"code": code_for(user.totp_secret), "csrf_token": csrf_from(page.text)},
+    )
+    assert client.cookies[COOKIE_NAME] != pre_token
+    assert (await client.get("/start")).status_code == 200
+    rows = await world.scalars(select(UserSession).where(UserSession.user_id == user.id))
+    pre = next(r for r in rows if r.token_hash == hashlib.sha256(pre_token.encode()).digest())
+    assert pre.revoked_at is not None
+
+
+async def test_idle_session_expires_after_15_minutes(client, world, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    clock.advance(minutes=14)
+    assert (await client.get("/start")).status_code == 200
+    clock.advance(minutes=15, seconds=1)
+    assert (await client.get("/start")).status_code == 303
+
+
+async def test_active_session_ends_after_8_hours(client, world, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    for _ in range(47):  # every 10 minutes for 7 h 50 min: never idle
+        clock.advance(minutes=10)
+        assert (await client.get("/start")).status_code == 200
+    clock.advance(minutes=10)
+    assert (await client.get("/start")).status_code == 303
+
+
+async def test_logout_revokes_the_session_for_replayed_cookies(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    token = client.cookies[COOKIE_NAME]
+    home = await client.get("/start")
+    response = await client.post("/logout", data={"csrf_token": csrf_from(home.text)})
+    assert response.status_code == 303
+    client.cookies.clear()
+    client.cookies.set(COOKIE_NAME, token, domain="testserver")
+    assert (await client.get("/start")).status_code == 303
+
+
+async def test_disabling_a_user_ends_their_sessions(client, world, app, clock):
+    from helpline.db import session_factory
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    async with session_factory(app.state.engine)() as db, db.begin():
+        row = await db.get(User, user.id)
+        row.disabled_at = clock.now()
+    assert (await client.get("/start")).status_code == 303
