@@ -22,6 +22,10 @@ from helpline.web.templating import Templates
 
 
 def open_keyring(settings: Settings) -> crypto.LocalKeyring:
+    """The local KEK holder. In production it must already exist (``helpline keys init``):
+    a new, empty keyring at a mistyped path would make every stored key unreadable."""
+    if settings.is_production:
+        return crypto.LocalKeyring(settings.keyring_path, create=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return crypto.LocalKeyring(settings.keyring_path)
 

@@ -24,6 +24,16 @@ def _settings() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
+def _settings_unchecked() -> Settings:
+    """Settings for `keys init`, which runs before the keyring that production requires exists."""
+    import os
+
+    environ = dict(os.environ)
+    environ["HELPLINE_ENV"] = "development"
+    settings = Settings.from_environ(environ)
+    return settings
+
+
 def _with_db(settings: Settings, work: Callable[[AsyncSession, KeyService], Awaitable[T]]) -> T:
     """Run ``work(db, keys)`` in one transaction, committed only if it returns."""
     from helpline.app import open_keyring
@@ -107,11 +117,10 @@ def demo_code(email: str) -> None:
     click.echo(code)
 
 
-from helpline.cli_admin import audit, create_user, token  # noqa: E402
+from helpline.cli_admin import audit, create_user, keys, token  # noqa: E402
 
-main.add_command(create_user)
-main.add_command(token)
-main.add_command(audit)
+for command in (create_user, token, audit, keys):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

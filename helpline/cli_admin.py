@@ -127,3 +127,76 @@ def audit_verify() -> None:
         )
         raise SystemExit(1)
     click.echo(f"audit chain intact: {result.checked} entries")
+
+
+@click.group()
+def keys() -> None:
+    """The keyring (key-encryption keys) and data keys."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create the keyring at HELPLINE_KEYRING_PATH (once, before the first start)."""
+    import crypto
+
+    settings = _cli()._settings_unchecked()
+    if settings.keyring_path.exists():
+        raise click.ClickException(f"a keyring already exists at {settings.keyring_path}")
+    settings.keyring_path.parent.mkdir(parents=True, exist_ok=True)
+    keyring = crypto.LocalKeyring(settings.keyring_path, create=True)
+    click.echo(f"keyring created at {settings.keyring_path} (KEK versions: {keyring.versions()})")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new KEK version and re-wrap every data key under it (resumable)."""
+    import asyncio
+
+    from helpline.app import open_keyring
+    from helpline.db import create_engine, session_factory
+    from helpline.keys import rotate_kek
+
+    settings = _cli()._settings()
+    keyring = open_keyring(settings)
+    version = keyring.rotate()
+    click.echo(f"new active KEK version {version}; re-wrapping data keys")
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            sessions = session_factory(engine)
+            count = await rotate_kek(
+                sessions, keyring, progress=lambda n: click.echo(f"  {n} re-wrapped", err=True)
+            )
+            async with sessions() as db, db.begin():
+                await record(
+                    db, context=AuditContext(actor=None), action=AuditAction.KEK_ROTATED,
+                    details={"kek_version": version, "rewrapped": count},
+                )
+            return count
+        finally:
+            await engine.dispose()
+
+    click.echo(f"{asyncio.run(run())} data keys re-wrapped under KEK version {version}")
+
+
+@keys.command("resume-rotation")
+def keys_resume() -> None:
+    """Finish an interrupted rotation: re-wrap what is still under an older KEK version."""
+    import asyncio
+
+    from helpline.app import open_keyring
+    from helpline.db import create_engine, session_factory
+    from helpline.keys import rotate_kek
+
+    settings = _cli()._settings()
+    keyring = open_keyring(settings)
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            return await rotate_kek(session_factory(engine), keyring)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"{asyncio.run(run())} data keys re-wrapped")

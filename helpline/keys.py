@@ -8,10 +8,11 @@ as soon as its row is gone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import crypto
 from helpline.models.keys import DataKeyRecord
@@ -100,3 +101,46 @@ class KeyService:
     def _cache(db: AsyncSession) -> dict[tuple[str, int], crypto.DataKey]:
         cache: dict[tuple[str, int], crypto.DataKey] = db.info.setdefault(_CACHE, {})
         return cache
+
+
+async def rotate_kek(
+    sessions: async_sessionmaker[AsyncSession],
+    provider: crypto.KeyProvider,
+    *,
+    batch_size: int = 200,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Re-wrap every data key under the active KEK; fields are not touched.
+
+    One transaction per batch, so a crash loses at most the batch in flight and a rerun
+    continues where it stopped (keys already under the active version are skipped). Cost is
+    proportional to the number of data keys, not of encrypted fields.
+    """
+    active, done = provider.active_version(), 0
+    while True:
+        async with sessions() as db, db.begin():
+            batch = (
+                await db.execute(
+                    select(DataKeyRecord)
+                    .where(DataKeyRecord.kek_version != active)
+                    .order_by(DataKeyRecord.scope, DataKeyRecord.key_id)
+                    .limit(batch_size)
+                    .with_for_update()
+                )
+            ).scalars().all()
+            for record in batch:
+                _rewrap_record(provider, record, active)
+        if not batch:
+            return done
+        done += len(batch)
+        if progress:
+            progress(done)
+
+
+def _rewrap_record(provider: crypto.KeyProvider, record: DataKeyRecord, active: int) -> None:
+    new = crypto.rewrap(
+        provider, record.wrapped, scope=_wrap_scope(record.scope), key_id=record.key_id
+    )
+    if new is not None:
+        record.wrapped = new
+    record.kek_version = active

@@ -40,18 +40,26 @@ def _keep_failure(request: Request) -> None:
 async def login_form(request: Request) -> Response:
     if request.state.user is not None:
         return RedirectResponse(request.url_for("shell:home"), status_code=303)
-    return request.app.state.templates.render(request, "auth/login.html", {"error": False})
+    return request.app.state.templates.render(
+        request, "auth/login.html", {"error": False, "missing": False}
+    )
 
 
 async def login_submit(request: Request) -> Response:
     form = await read_form(request)
     email, password = text(form, "email", max_length=254), text(form, "password", max_length=1024)
+    if not email or not password:
+        # Incomplete form: say so, count nothing, write nothing.
+        context = {"error": False, "missing": True, "email": email}
+        return request.app.state.templates.render(
+            request, "auth/login.html", context, status_code=400
+        )
     user = await service.check_password(
         _deps(request), email=email, password=password, now=clock.now()
     )
     if user is None:
         _keep_failure(request)
-        context = {"error": True, "email": email}
+        context = {"error": True, "missing": False, "email": email}
         return request.app.state.templates.render(
             request, "auth/login.html", context, status_code=401
         )

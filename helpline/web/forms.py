@@ -6,6 +6,8 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from helpline.web.middleware import BodyTooLarge
+
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -15,7 +17,7 @@ async def read_form(request: Request) -> FormData:
         raise HTTPException(status_code=415, detail="unsupported_media_type")
     try:
         return await request.form(max_files=0, max_fields=200)
-    except HTTPException:
+    except (HTTPException, BodyTooLarge):
         raise
     except Exception as exc:  # python-multipart raises several types for broken bodies
         raise HTTPException(status_code=400, detail="malformed_form") from exc

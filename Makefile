@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test install lint bench messages clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+## Serve the app on http://127.0.0.1:8000 with the embedded SQLite database and demo data.
+run: install
+	HELPLINE_DEMO=1 $(BIN)/helpline migrate
+	HELPLINE_DEMO=1 $(BIN)/helpline demo
+	HELPLINE_DEMO=1 $(BIN)/helpline serve --host 127.0.0.1 --port 8000
+
+## Install what the tests need (PostgreSQL, Chromium where possible) and run the whole suite.
+test: install
+	bash scripts/ensure-test-services.sh
+	$(MAKE) lint
+	$(BIN)/pytest --cov --cov-report=term:skip-covered
+	$(BIN)/coverage report --include='crypto/*' --fail-under=100 > /dev/null \
+		|| (echo "crypto/ must have 100% branch coverage"; $(BIN)/coverage report --include='crypto/*' -m; exit 1)
+
+lint: install
+	$(BIN)/ruff check helpline crypto alembic
+	$(BIN)/mypy --strict crypto
+
+bench: install
+	$(BIN)/python bench/bench_crypto.py
+
+## Re-extract translatable strings and merge them into the catalogues.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output -o helpline/locale/messages.pot .
+	$(BIN)/pybabel update -i helpline/locale/messages.pot -d helpline/locale --no-location --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

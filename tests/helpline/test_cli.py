@@ -1,0 +1,113 @@
+"""The `helpline` command, run as a user runs it (a subprocess on a temporary SQLite database)."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpline.demo import USERS
+
+
+def run(data_dir: Path, *args: str, check: bool = True, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
+    environ.update({"HELPLINE_DATA_DIR": str(data_dir), "HELPLINE_ENV": "development", **env})
+    result = subprocess.run(
+        [sys.executable, "-m", "helpline.cli", *args], env=environ, capture_output=True,
+        text=True, timeout=120,
+    )
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli")
+    run(data_dir, "migrate")
+    first = run(data_dir, "demo")
+    assert f"({len(USERS)} users created now)" in first.stdout
+    return data_dir
+
+
+def test_migrate_and_demo_are_idempotent(demo_dir):
+    assert "database at revision" in run(demo_dir, "migrate").stdout
+    assert "(0 users created now)" in run(demo_dir, "demo").stdout
+
+
+def test_demo_code_prints_the_current_totp_code(demo_dir):
+    out = run(demo_dir, "demo-code", "officer@polis.example").stdout.strip()
+    assert re.fullmatch(r"\d{6}", out)
+    refused = run(demo_dir, "demo-code", "someone@else.example", check=False)
+    assert refused.returncode != 0 and "only demo users" in refused.stderr
+
+
+def test_token_create_and_revoke(demo_dir):
+    out = run(demo_dir, "token", "create", "--user", "officer@polis.example",
+              "--expires-days", "7").stdout
+    token_id = re.search(r"token id: (\S+)", out).group(1)
+    assert re.search(r"token \(shown once\): hlp_\S{40,}", out)
+    assert "token revoked" in run(demo_dir, "token", "revoke", token_id).stdout
+    again = run(demo_dir, "token", "revoke", token_id, check=False)
+    assert again.returncode != 0
+    too_long = run(demo_dir, "token", "create", "--user", "officer@polis.example",
+                   "--expires-days", "9999", check=False)
+    assert too_long.returncode != 0 and "between 1 and 365" in too_long.stderr
+
+
+def test_create_user_validates_role_against_organisation(demo_dir):
+    ok = run(demo_dir, "create-user", "--email", "ny@polis.example", "--name", "Ny Person",
+             "--role", "POLICE_CASE_OFFICER", "--organisation", "Personskydd Stockholm",
+             "--password", "a-long-enough-password")
+    assert "created" in ok.stdout
+    wrong = run(demo_dir, "create-user", "--email", "x@polis.example", "--name", "X",
+                "--role", "MUNICIPAL_CASE_WORKER", "--organisation", "Personskydd Stockholm",
+                "--password", "a-long-enough-password", check=False)
+    assert wrong.returncode != 0 and "social services" in wrong.stderr
+
+
+def test_keys_rotate_rewraps_every_data_key_and_sign_in_secrets_still_decrypt(demo_dir):
+    out = run(demo_dir, "keys", "rotate").stdout
+    assert re.search(r"(\d+) data keys re-wrapped under KEK version 2", out)
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    versions = {row[0] for row in db.execute("SELECT kek_version FROM data_keys")}
+    db.close()
+    assert versions == {2}
+    assert re.fullmatch(r"\d{6}", run(demo_dir, "demo-code", "officer@polis.example").stdout.strip())
+
+
+def test_audit_verify_passes_then_names_the_first_tampered_entry(demo_dir):
+    assert "audit chain intact" in run(demo_dir, "audit", "verify").stdout
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    db.execute("DROP TRIGGER audit_events_no_update")
+    db.execute("UPDATE audit_events SET purpose = 'rewritten' WHERE seq = 3")
+    db.commit()
+    db.close()
+    broken = run(demo_dir, "audit", "verify", check=False)
+    assert broken.returncode == 1
+    assert "audit chain BROKEN at entry 3" in broken.stdout
+
+
+def test_production_refuses_to_start_without_its_secrets(tmp_path):
+    result = run(tmp_path, "migrate", check=False, HELPLINE_ENV="production")
+    assert result.returncode != 0
+    for name in ("HELPLINE_DATABASE_URL", "HELPLINE_KEYRING_PATH", "HELPLINE_TWILIO_AUTH_TOKEN"):
+        assert name in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_is_refused_in_production(tmp_path):
+    keyring = tmp_path / "keys" / "keyring.json"
+    env = dict(HELPLINE_ENV="production", HELPLINE_KEYRING_PATH=str(keyring),
+               HELPLINE_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path}/x_test.db",
+               HELPLINE_TWILIO_AUTH_TOKEN="t", HELPLINE_PUBLIC_BASE_URL="https://h.example")
+    missing = run(tmp_path, "demo", check=False, **env)
+    assert missing.returncode != 0 and "keyring" in missing.stderr
+    assert "keyring created" in run(tmp_path, "keys", "init", **env).stdout
+    refused = run(tmp_path, "demo", check=False, **env)
+    assert refused.returncode != 0 and "refused in production" in refused.stderr

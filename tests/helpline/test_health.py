@@ -1,0 +1,21 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+
+async def test_healthz_answers(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ok_at_the_head_revision(client):
+    assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_readyz_is_503_when_migrations_are_behind(client, app):
+    async with app.state.engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+    response = await client.get("/readyz")
+    assert response.status_code == 503 and response.json()["migrations"] == "behind"

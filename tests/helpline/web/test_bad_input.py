@@ -1,0 +1,78 @@
+"""Bad input gets a clear 4xx, never a 500, and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from helpline.models import AuditEvent, UserSession
+from tests.conftest import csrf_from
+
+
+async def _counts(world) -> tuple[int, int]:
+    audit = await world.scalar(select(func.count()).select_from(AuditEvent))
+    sessions = await world.scalar(select(func.count()).select_from(UserSession))
+    return audit, sessions
+
+
+async def test_unknown_route_is_a_plain_404_page(client):
+    response = await client.get("/cases/../../etc/passwd")
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.text and "Traceback" not in response.text
+
+
+async def test_wrong_method_is_405(client):
+    assert (await client.put("/login", content=b"x")).status_code == 405
+
+
+async def test_oversize_body_is_413_and_changes_nothing(client, world):
+    before = await _counts(world)
+    response = await client.post(
+        "/login", content=b"a=" + b"x" * 2_000_000,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 413
+    assert await _counts(world) == before
+
+
+async def test_oversize_streamed_body_without_length_is_413(client):
+    async def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = await client.post(
+        "/login", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize(("content_type", "body"), [
+    ("application/json", b'{"email": "a"}'),
+    ("text/plain", b"email=a"),
+    ("multipart/form-data; boundary=zzz", b"--zzz\r\nbroken"),
+    ("application/x-www-form-urlencoded", b"\xff\xfe=%%%"),
+])
+async def test_malformed_or_wrong_type_bodies_are_4xx(client, world, content_type, body):
+    page = await client.get("/login")
+    before = await _counts(world)
+    response = await client.post(
+        "/login", content=body,
+        headers={"content-type": content_type, "x-csrf-token": csrf_from(page.text)},
+    )
+    assert 400 <= response.status_code < 500
+    assert await _counts(world) == before
+
+
+async def test_overlong_session_cookie_is_ignored(client):
+    client.cookies.set("__Host-helpline-session", "x" * 5000, domain="testserver")
+    response = await client.get("/start")
+    assert response.status_code == 303
+
+
+async def test_language_switch_refuses_foreign_redirects(client):
+    page = await client.get("/login")
+    response = await client.post(
+        "/language",
+        data={"language": "en", "next": "//evil.example/", "csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/"
