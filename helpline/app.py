@@ -15,7 +15,7 @@ from helpline import errors
 from helpline.auth.sessions import SessionPolicy
 from helpline.db import DBSessionMiddleware, create_engine, session_factory
 from helpline.keys import KeyService
-from helpline.routes import ROUTES
+from helpline.routes import NAVIGATION, ROUTES
 from helpline.settings import Settings
 from helpline.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from helpline.web.templating import Templates
@@ -61,6 +61,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.session_policy = SessionPolicy(
         idle=settings.session_idle, absolute=settings.session_absolute
     )
-    app.state.templates = Templates()
+    app.state.templates = Templates(NAVIGATION)
     logging.getLogger("helpline").setLevel(logging.INFO)
     return app

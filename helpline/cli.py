@@ -80,7 +80,7 @@ def migrate() -> None:
     settings = _settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrations.upgrade(settings.database_url)
-    click.echo(f"database at revision {migrations.head_revision()}")
+    click.echo(f"database at revision {', '.join(sorted(migrations.head_revisions()))}")
 
 
 @main.command()

@@ -25,8 +25,8 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
-def head_revision(database_url: str = "") -> str | None:
-    return ScriptDirectory.from_config(alembic_config(database_url)).get_current_head()
+def head_revisions(database_url: str = "") -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
 
 
 def _outside_event_loop(work: Callable[[], None]) -> None:
@@ -40,7 +40,7 @@ def _outside_event_loop(work: Callable[[], None]) -> None:
         pool.submit(work).result()
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
     _outside_event_loop(lambda: command.upgrade(alembic_config(database_url), revision))
 
 
@@ -55,4 +55,4 @@ def check(database_url: str) -> None:
 
 async def is_at_head(db: AsyncSession) -> bool:
     current = (await db.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
-    return list(current) == [head_revision()]
+    return set(current) == head_revisions()

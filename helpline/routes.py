@@ -1,4 +1,8 @@
-"""The one route table. Each route is named "<domain>:<action>" and declares its access."""
+"""The one route table. Each route is named "<domain>:<action>" and declares its access.
+
+Each domain keeps its routes in ``helpline/<domain>/routes.py`` (``ROUTES`` and ``NAVIGATION``);
+this module puts them together in one table, which a test walks.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +13,14 @@ from helpline.api import endpoints as api_endpoints
 from helpline.audit import endpoints as audit
 from helpline.auth import endpoints as auth
 from helpline.authz import Access, Permission
+from helpline.calls import routes as calls_routes
 from helpline.shell import endpoints as shell
 from helpline.web.routing import api, page
-from helpline.web.templating import TEMPLATE_DIR
+from helpline.web.templating import TEMPLATE_DIR, NavEntry
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
 
-ROUTES: list[BaseRoute] = [
+FOUNDATION_ROUTES: list[BaseRoute] = [
     page("/", shell.root, name="shell:root", access=Access.PUBLIC),
     page("/healthz", shell.healthz, name="health:live", access=Access.PUBLIC),
     page("/readyz", shell.readyz, name="health:ready", access=Access.PUBLIC),
@@ -63,3 +68,12 @@ ROUTES: list[BaseRoute] = [
     api("/api/v1/me", api_endpoints.me, name="api:me", access=Access.AUTHENTICATED),
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
+
+ROUTES: list[BaseRoute] = [*FOUNDATION_ROUTES, *calls_routes.ROUTES]
+
+NAVIGATION: tuple[NavEntry, ...] = (
+    ("shell:home", "Start", Permission.SHELL_VIEW),
+    *calls_routes.NAVIGATION,
+    ("audit:list", "Audit log", Permission.AUDIT_READ),
+    ("profile:show", "My account", Permission.PROFILE_VIEW),
+)

@@ -22,9 +22,18 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 
 @cache
 def translations(language: str) -> NullTranslations:
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language not in LANGUAGES or not po_path.exists():
+    """All catalogues of a language merged: ``messages.po`` plus one ``<domain>.po`` per domain
+    (separate files so that domains can add their pages without touching each other's)."""
+    if language not in LANGUAGES:
         return NullTranslations()
+    merged: Translations | None = None
+    for po_path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        compiled = _compile(po_path, language)
+        merged = compiled if merged is None else merged.merge(compiled)
+    return merged or NullTranslations()
+
+
+def _compile(po_path: Path, language: str) -> Translations:
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=language)
     buffer = io.BytesIO()

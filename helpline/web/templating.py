@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,8 @@ from helpline.web.i18n import LANGUAGES, translations
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
 
-# Navigation per role: an entry shows when the user holds its permission.
-NAVIGATION: tuple[tuple[str, str, Permission], ...] = (
-    ("shell:home", "Start", Permission.SHELL_VIEW),
-    ("audit:list", "Audit log", Permission.AUDIT_READ),
-    ("profile:show", "My account", Permission.PROFILE_VIEW),
-)
+# A navigation entry: (route name, label msgid, permission). It shows when the user holds it.
+NavEntry = tuple[str, str, Permission]
 
 
 def make_environment(language: str) -> jinja2.Environment:
@@ -37,7 +34,8 @@ def make_environment(language: str) -> jinja2.Environment:
 
 
 class Templates:
-    def __init__(self) -> None:
+    def __init__(self, navigation: Sequence[NavEntry] = ()) -> None:
+        self.navigation = tuple(navigation)
         # One environment per language: the i18n extension binds its translations to it.
         self.envs = {language: make_environment(language) for language in LANGUAGES}
 
@@ -55,11 +53,10 @@ class Templates:
         html = template.render(values)
         return HTMLResponse(html, status_code=status_code)
 
-    @staticmethod
-    def _base_context(request: Request, lang: str) -> dict[str, Any]:
+    def _base_context(self, request: Request, lang: str) -> dict[str, Any]:
         user = getattr(request.state, "user", None)
         permissions = getattr(request.state, "permissions", frozenset())
-        nav = [(name, label) for name, label, perm in NAVIGATION if user and perm in permissions]
+        nav = [(name, label) for name, label, perm in self.navigation if perm in permissions]
         return {
             "request": request,
             "user": user,
