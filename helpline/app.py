@@ -15,7 +15,7 @@ from helpline import errors
 from helpline.auth.sessions import SessionPolicy
 from helpline.db import DBSessionMiddleware, create_engine, session_factory
 from helpline.keys import KeyService
-from helpline.routes import NAVIGATION, ROUTES
+from helpline.routes import CASE_PAGE_SECTIONS, NAVIGATION, ROUTES
 from helpline.settings import Settings
 from helpline.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from helpline.web.templating import Templates
@@ -51,7 +51,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=False,
         routes=ROUTES,
         middleware=middleware,
-        exception_handlers={HTTPException: errors.http_exception, Exception: errors.server_error},
+        exception_handlers={
+            HTTPException: errors.http_exception,
+            errors.DomainError: errors.domain_error,
+            Exception: errors.server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -62,5 +66,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
         idle=settings.session_idle, absolute=settings.session_absolute
     )
     app.state.templates = Templates(NAVIGATION)
+    app.state.case_page_sections = CASE_PAGE_SECTIONS
     logging.getLogger("helpline").setLevel(logging.INFO)
     return app

@@ -20,6 +20,7 @@ STATUS_CODES = {
     413: "request_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    409: "conflict",
     429: "too_many_requests",
 }
 
@@ -53,3 +54,49 @@ async def server_error(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)
     body = f"Internt fel / Internal error. Referens: {request_id}"
     return PlainTextResponse(body, status_code=500)
+
+
+class DomainError(Exception):
+    """Raised by services; the boundary turns it into a page message or a JSON 4xx."""
+
+    status_code = 400
+
+
+class NotFound(DomainError):
+    """Missing or not readable: the two look the same from outside."""
+
+    status_code = 404
+
+
+class RuleViolation(DomainError):
+    """A state-machine guard or business rule refused the change; nothing was written."""
+
+    status_code = 409
+
+    def __init__(self, *rules: str) -> None:
+        super().__init__(", ".join(rules))
+        self.rules = list(rules)
+
+
+class InvalidInput(DomainError):
+    """Field-level validation errors: ``{field: message code}``."""
+
+    status_code = 422
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(", ".join(sorted(errors)))
+        self.errors = errors
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    body: dict[str, object] = {"error": STATUS_CODES.get(exc.status_code, "error")}
+    if isinstance(exc, RuleViolation):
+        body.update(error="rule_violation", rules=exc.rules)
+    if isinstance(exc, InvalidInput):
+        body.update(error="invalid_input", fields=exc.errors)
+    if _wants_json(request):
+        return JSONResponse(body, status_code=exc.status_code)
+    if isinstance(exc, NotFound):
+        return await http_exception(request, HTTPException(status_code=404))
+    return await http_exception(request, HTTPException(status_code=exc.status_code))

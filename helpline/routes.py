@@ -10,10 +10,14 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from helpline.api import endpoints as api_endpoints
+from helpline.api import openapi
 from helpline.audit import endpoints as audit
 from helpline.auth import endpoints as auth
 from helpline.authz import Access, Permission
 from helpline.calls import routes as calls_routes
+from helpline.cases import routes as cases_routes
+from helpline.consent import routes as consent_routes
+from helpline.persons import routes as persons_routes
 from helpline.shell import endpoints as shell
 from helpline.web.routing import api, page
 from helpline.web.templating import TEMPLATE_DIR, NavEntry
@@ -69,10 +73,25 @@ FOUNDATION_ROUTES: list[BaseRoute] = [
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 
-ROUTES: list[BaseRoute] = [*FOUNDATION_ROUTES, *calls_routes.ROUTES]
+DOMAIN_ROUTES = (calls_routes, cases_routes, persons_routes, consent_routes)
+
+ROUTES: list[BaseRoute] = [
+    *FOUNDATION_ROUTES,
+    *(route for domain in DOMAIN_ROUTES for route in domain.ROUTES),
+]
+
+for domain in DOMAIN_ROUTES:
+    openapi.register(getattr(domain, "OPENAPI_OPERATIONS", {}))
+
+# Sections other domains add to the case page: objects with ``name`` and
+# ``async load(deps, case)``; the case page decrypts them within its one audited read.
+CASE_PAGE_SECTIONS: tuple[object, ...] = tuple(
+    section for domain in DOMAIN_ROUTES for section in getattr(domain, "CASE_PAGE_SECTIONS", ())
+)
 
 NAVIGATION: tuple[NavEntry, ...] = (
     ("shell:home", "Start", Permission.SHELL_VIEW),
+    *cases_routes.NAVIGATION,
     *calls_routes.NAVIGATION,
     ("audit:list", "Audit log", Permission.AUDIT_READ),
     ("profile:show", "My account", Permission.PROFILE_VIEW),

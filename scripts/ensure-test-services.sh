@@ -26,7 +26,7 @@ if ! pg_ready; then
     hba="/etc/postgresql/$version/main/pg_hba.conf"
     # A test machine only: let the local test user in over loopback without a password.
     if [ -f "$hba" ] && ! grep -q "helpline-test" "$hba"; then
-      sed -i '1i host all postgres 127.0.0.1/32 trust # helpline-test' "$hba"
+      sed -i "1i host all all 127.0.0.1/32 trust # helpline-test" "$hba"
     fi
     pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || true
     for _ in $(seq 1 20); do pg_ready && break; sleep 0.5; done

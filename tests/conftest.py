@@ -14,7 +14,7 @@ import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,7 +30,9 @@ from helpline.settings import Settings
 
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_DSN = os.environ.get("HELPLINE_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-PG_TEMPLATE = "helpline_test_template"
+# One template per test process: concurrent runs (CI, developers) never share or drop another's.
+PG_TEMPLATE = f"helpline_test_template_{os.getpid()}"
+PG_APP_ROLE = "helpline_app_test"
 ENGINES = ("sqlite", "postgresql")
 
 
@@ -50,9 +52,18 @@ def assert_test_database(url: str) -> None:
         raise RuntimeError(f"refusing to run tests against {name!r}: not a test database")
 
 
-def _pg_url(database: str) -> str:
+def _pg_url(database: str, *, user: str | None = None) -> str:
     base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    if user:
+        base = re.sub(r"://[^@/]*@", f"://{user}@", base)
     return f"{base}/{database}"
+
+
+def app_url_for(database_url: str) -> str:
+    """The URL the application uses: on PostgreSQL the unprivileged application role."""
+    if not database_url.startswith("postgresql"):
+        return database_url
+    return _pg_url(database_url.rsplit("/", 1)[-1], user=PG_APP_ROLE)
 
 
 async def _pg_admin(*statements: str) -> None:
@@ -88,7 +99,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> str:
+def pg_template() -> Iterator[str]:
     require(_in_thread(_pg_admin, "SELECT 1"), "PostgreSQL on 127.0.0.1:5432")
     _in_thread(
         _pg_admin,
@@ -96,7 +107,16 @@ def pg_template() -> str:
         f'CREATE DATABASE "{PG_TEMPLATE}"',
     )
     migrations.upgrade(_pg_url(PG_TEMPLATE))
-    return PG_TEMPLATE
+    # The application's login role: a member of helpline_app (made by the migrations) that
+    # neither owns the tables nor bypasses row-level security, as in production.
+    _in_thread(
+        _pg_admin,
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PG_APP_ROLE}') THEN "
+        f"CREATE ROLE {PG_APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE helpline_app; "
+        "END IF; END $$",
+    )
+    yield PG_TEMPLATE
+    _in_thread(_pg_admin, f'DROP DATABASE IF EXISTS "{PG_TEMPLATE}" WITH (FORCE)')
 
 
 @pytest.fixture(params=ENGINES)
@@ -164,7 +184,7 @@ def settings_for(database_url: str, data_dir: Path, **extra: str) -> Settings:
 async def app(database_url: str, tmp_path: Path) -> AsyncIterator[object]:
     from helpline.app import create_app
 
-    application = create_app(settings_for(database_url, tmp_path / "data"))
+    application = create_app(settings_for(app_url_for(database_url), tmp_path / "data"))
     yield application
     await application.state.engine.dispose()
 
@@ -190,9 +210,9 @@ class World:
 
     PASSWORD = "correct horse battery staple"
 
-    def __init__(self, app: object) -> None:
+    def __init__(self, app: object, admin_engine: object) -> None:
         self.app = app
-        self._sessions = session_factory(app.state.engine)  # type: ignore[attr-defined]
+        self.sessions = session_factory(admin_engine)  # type: ignore[arg-type]
 
     async def organisation(self, name: str | None = None, *, kommunkod: str | None = None):  # type: ignore[no-untyped-def]
         from helpline.accounts import service as accounts
@@ -200,7 +220,7 @@ class World:
         from helpline.models.org import OrganisationType
 
         kind = OrganisationType.MUNICIPAL_SOCIAL_SERVICES if kommunkod else OrganisationType.POLICE
-        async with self._sessions() as db, db.begin():
+        async with self.sessions() as db, db.begin():
             return await accounts.create_organisation(
                 db, context=AuditContext(actor=None), name=name or f"Org {uuid.uuid4().hex[:8]}",
                 type=kind, kommunkod=kommunkod,
@@ -212,7 +232,7 @@ class World:
 
         email = f"u{uuid.uuid4().hex[:10]}@test.example"
         secret = pyotp.random_base32(length=32) if enrolled else None
-        async with self._sessions() as db, db.begin():
+        async with self.sessions() as db, db.begin():
             org = await db.merge(organisation)
             user = await accounts.create_user(
                 db, context=AuditContext(actor=None), organisation=org, email=email,
@@ -225,17 +245,27 @@ class World:
             return TestUser(user.id, email, self.PASSWORD, secret, org.id)
 
     async def scalar(self, statement):  # type: ignore[no-untyped-def]
-        async with self._sessions() as db:
+        async with self.sessions() as db:
             return (await db.execute(statement)).scalar()
 
     async def scalars(self, statement):  # type: ignore[no-untyped-def]
-        async with self._sessions() as db:
+        async with self.sessions() as db:
             return list((await db.execute(statement)).scalars().all())
 
 
 @pytest.fixture
-def world(app: object) -> World:
-    return World(app)
+async def admin_engine(database_url: str) -> AsyncIterator[object]:
+    """The schema owner's engine: for setting up and inspecting, never for the app's own work."""
+    from helpline.db import create_engine
+
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def world(app: object, admin_engine: object) -> World:
+    return World(app, admin_engine)
 
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -61,6 +61,14 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 }
 
 
+def register(operations: dict[str, dict[str, Any]]) -> None:
+    """Add a domain's operations (keyed by route name); a name means one operation only."""
+    clash = {name for name in operations if OPERATIONS.get(name, operations[name]) != operations[name]}
+    if clash:
+        raise ValueError(f"OpenAPI operations registered twice: {sorted(clash)}")
+    OPERATIONS.update(operations)
+
+
 def build_document(app: Starlette) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in app.routes:

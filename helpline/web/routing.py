@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from helpline import clock
+from helpline import clock, rls
 from helpline.audit import AuditContext
 from helpline.auth import sessions, tokens
 from helpline.authz import ROLE_PERMISSIONS, Access, Permission
@@ -71,10 +71,15 @@ def _declare(
     is_api: bool,
 ) -> DeclaredRoute:
     async def handler(request: Request) -> Response:
+        db = request.state.db
+        await rls.allow_identity_lookup(db)
         if is_api:
             await authenticate_bearer(request)
         else:
             await authenticate_session(request)
+        if request.state.user is not None and access is not Access.PUBLIC:
+            # From here on the database shows this organisation's rows only.
+            await rls.bind_organisation(db, request.state.user.organisation_id)
         denial = _deny(request, access, is_api=is_api)
         if denial is not None:
             return denial

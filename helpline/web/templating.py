@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from helpline.authz import Permission
+from helpline.clock import SWEDEN
 from helpline.web.i18n import LANGUAGES, translations
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -65,4 +66,5 @@ class Templates:
             "nav": nav,
             "csp_nonce": getattr(request.state, "csp_nonce", ""),
             "csrf_token": getattr(request.state, "csrf_token", ""),
+            "sweden": SWEDEN,
         }

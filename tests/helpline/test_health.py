@@ -14,8 +14,8 @@ async def test_readyz_is_ok_at_the_head_revision(client):
     assert (await client.get("/readyz")).status_code == 200
 
 
-async def test_readyz_is_503_when_migrations_are_behind(client, app):
-    async with app.state.engine.begin() as connection:
+async def test_readyz_is_503_when_migrations_are_behind(client, admin_engine):
+    async with admin_engine.begin() as connection:
         await connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
     response = await client.get("/readyz")
     assert response.status_code == 503 and response.json()["migrations"] == "behind"

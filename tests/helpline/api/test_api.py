@@ -6,13 +6,12 @@ from sqlalchemy import select
 
 from helpline import clock as clock_module
 from helpline.auth import tokens
-from helpline.db import session_factory
 from helpline.models import ApiToken, AuditEvent, User
 from helpline.models.users import Role
 
 
-async def _token(app, user_id: str, days: int = 30) -> tuple[str, str]:
-    async with session_factory(app.state.engine)() as db, db.begin():
+async def _token(world, user_id: str, days: int = 30) -> tuple[str, str]:
+    async with world.sessions() as db, db.begin():
         user = await db.get(User, user_id)
         secret, row = await tokens.create_token(
             db, user=user, actor=None, name="test", expires_days=days, now=clock_module.now()
@@ -23,7 +22,7 @@ async def _token(app, user_id: str, days: int = 30) -> tuple[str, str]:
 async def test_bearer_token_identifies_the_user(client, world, app):
     org = await world.organisation()
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
-    secret, _ = await _token(app, user.id)
+    secret, _ = await _token(world, user.id)
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200
     body = response.json()
@@ -33,7 +32,7 @@ async def test_bearer_token_identifies_the_user(client, world, app):
 async def test_token_is_stored_only_hashed_and_its_creation_audited(world, app):
     org = await world.organisation()
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
-    secret, token_id = await _token(app, user.id)
+    secret, token_id = await _token(world, user.id)
     stored = await world.scalars(select(ApiToken.token_hash))
     assert all(secret.encode() not in h for h in stored)
     actions = await world.scalars(select(AuditEvent.action).where(AuditEvent.object_id == token_id))
@@ -46,14 +45,14 @@ async def test_missing_expired_revoked_or_garbage_tokens_get_401(client, world, 
     assert (await client.get("/api/v1/me")).status_code == 401
     for header in ("Bearer hlp_nonsense", "Basic abc", "Bearer " + "x" * 500):
         assert (await client.get("/api/v1/me", headers={"Authorization": header})).status_code == 401
-    secret, token_id = await _token(app, user.id, days=1)
+    secret, token_id = await _token(world, user.id, days=1)
     clock.advance(days=1, seconds=1)
     auth = {"Authorization": f"Bearer {secret}"}
     assert (await client.get("/api/v1/me", headers=auth)).status_code == 401
-    secret, token_id = await _token(app, user.id)
+    secret, token_id = await _token(world, user.id)
     auth = {"Authorization": f"Bearer {secret}"}
     assert (await client.get("/api/v1/me", headers=auth)).status_code == 200
-    async with session_factory(app.state.engine)() as db, db.begin():
+    async with world.sessions() as db, db.begin():
         assert await tokens.revoke_token(db, token_id=token_id, actor=None, now=clock.now())
     assert (await client.get("/api/v1/me", headers=auth)).status_code == 401
 

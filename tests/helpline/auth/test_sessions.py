@@ -96,13 +96,11 @@ async def test_logout_revokes_the_session_for_replayed_cookies(client, world):
     assert (await client.get("/start")).status_code == 303
 
 
-async def test_disabling_a_user_ends_their_sessions(client, world, app, clock):
-    from helpline.db import session_factory
-
+async def test_disabling_a_user_ends_their_sessions(client, world, clock):
     org = await world.organisation()
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
     await login(client, user)
-    async with session_factory(app.state.engine)() as db, db.begin():
+    async with world.sessions() as db, db.begin():
         row = await db.get(User, user.id)
         row.disabled_at = clock.now()
     assert (await client.get("/start")).status_code == 303

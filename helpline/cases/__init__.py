@@ -1,0 +1,1 @@
+"""Defector cases: intake, lifecycle, persons, consent, conditions, notes and search."""

@@ -1,0 +1,57 @@
+"""Who may read which case: the one access helper every case query builds on.
+
+Need to know (DOMAIN.md §2): inside its organisation a case is readable by its responsible
+officer, its named team and the organisation's supervisors (coordinators, in a municipality).
+Auditors and administrators never read case content. A case outside the readable set is
+indistinguishable from a missing one: both are ``None`` here and 404 at the boundary.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.models.cases import Case, CaseTeamMember
+from helpline.models.users import Role, User
+
+# Roles that read every case of their own organisation.
+ORGANISATION_WIDE = frozenset({Role.SUPERVISOR, Role.MUNICIPAL_COORDINATOR})
+# Roles that work cases at all.
+CASE_ROLES = frozenset(
+    {
+        Role.POLICE_CASE_OFFICER,
+        Role.SUPERVISOR,
+        Role.MUNICIPAL_CASE_WORKER,
+        Role.MUNICIPAL_COORDINATOR,
+    }
+)
+
+
+def readable_condition(user: User) -> ColumnElement[bool]:
+    if user.role not in CASE_ROLES or not user.is_active:
+        return false()
+    same_organisation = Case.organisation_id == user.organisation_id
+    if user.role in ORGANISATION_WIDE:
+        return same_organisation
+    on_team = (
+        select(CaseTeamMember.case_id)
+        .where(CaseTeamMember.case_id == Case.id, CaseTeamMember.user_id == user.id)
+        .exists()
+    )
+    return same_organisation & or_(Case.responsible_officer_id == user.id, on_team)
+
+
+def readable_cases(user: User) -> Select[tuple[Case]]:
+    """Every read of cases starts here."""
+    return select(Case).where(readable_condition(user))
+
+
+async def get_readable_case(db: AsyncSession, user: User, case_id: str) -> Case | None:
+    if len(case_id) != 36:
+        return None
+    statement = readable_cases(user).where(Case.id == case_id)
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+def can_supervise(user: User, case: Case) -> bool:
+    return user.role is Role.SUPERVISOR and user.organisation_id == case.organisation_id
