@@ -19,6 +19,7 @@ from helpline.cases import routes as cases_routes
 from helpline.consent import routes as consent_routes
 from helpline.persons import routes as persons_routes
 from helpline.shell import endpoints as shell
+from helpline.threats import routes as threats_routes
 from helpline.web.routing import api, page
 from helpline.web.templating import TEMPLATE_DIR, NavEntry
 
@@ -73,7 +74,7 @@ FOUNDATION_ROUTES: list[BaseRoute] = [
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 
-DOMAIN_ROUTES = (calls_routes, cases_routes, persons_routes, consent_routes)
+DOMAIN_ROUTES = (calls_routes, cases_routes, persons_routes, consent_routes, threats_routes)
 
 ROUTES: list[BaseRoute] = [
     *FOUNDATION_ROUTES,
@@ -92,7 +93,9 @@ CASE_PAGE_SECTIONS: tuple[object, ...] = tuple(
 NAVIGATION: tuple[NavEntry, ...] = (
     ("shell:home", "Start", Permission.SHELL_VIEW),
     *cases_routes.NAVIGATION,
+    *persons_routes.NAVIGATION,
     *calls_routes.NAVIGATION,
+    *threats_routes.NAVIGATION,
     ("audit:list", "Audit log", Permission.AUDIT_READ),
     ("profile:show", "My account", Permission.PROFILE_VIEW),
 )

@@ -63,7 +63,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 
 def register(operations: dict[str, dict[str, Any]]) -> None:
     """Add a domain's operations (keyed by route name); a name means one operation only."""
-    clash = {name for name in operations if OPERATIONS.get(name, operations[name]) != operations[name]}
+    clash = {name for name, op in operations.items() if OPERATIONS.get(name, op) != op}
     if clash:
         raise ValueError(f"OpenAPI operations registered twice: {sorted(clash)}")
     OPERATIONS.update(operations)

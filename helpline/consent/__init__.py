@@ -1,0 +1,1 @@
+"""Consent (versioned, revocable, guardian for minors) and the signed conditions with breaches."""

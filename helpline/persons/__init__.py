@@ -1,0 +1,1 @@
+"""Persons on a case: identity numbers (validated, encrypted, blind-indexed), relations, search."""

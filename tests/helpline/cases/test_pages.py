@@ -99,3 +99,21 @@ async def test_the_list_shows_pseudonyms_and_filters_by_state(client, cases):
     assert page.status_code == 200 and page.text.count("AVH-") == 2 and "Ek 1234" in page.text
     referred = await client.get("/cases?state=REFERRED")
     assert referred.text.count("AVH-") == 1
+
+
+async def test_the_case_page_shows_persons_consent_and_conditions_in_one_audited_read(
+    client, cases, world
+):
+    from helpline.models import Person
+
+    case_id = await cases.open()
+    person_id = await cases.make_ready_for_activation(case_id)
+    await login(client, cases.officer)
+    before = await world.scalar(select(func.count()).select_from(AuditEvent))
+    page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    for heading in ("Personer", "Samtycke", "Villkor", "Ek 1234"):
+        assert heading in page.text
+    assert f"/cases/{case_id}/persons/{person_id}" in page.text
+    assert await world.scalar(select(func.count()).select_from(AuditEvent)) - before == 1
+    assert (await world.scalars(select(Person.id))) == [person_id]

@@ -1,0 +1,67 @@
+"""Request helpers shared by the persons and consent endpoints (pages and API)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import NoMatchFound
+
+from helpline.cases.service import Deps
+from helpline.errors import NotFound
+
+MAX_JSON_BYTES = 32 * 1024
+
+
+def deps(request: Request) -> Deps:
+    return Deps(request.state.db, request.app.state.keys, request.state.audit)
+
+
+def path_id(request: Request, name: str) -> str:
+    """A path id that is not a UUID cannot exist: the same 404 as a forbidden one."""
+    try:
+        return str(uuid.UUID(str(request.path_params[name])))
+    except ValueError:
+        raise NotFound() from None
+
+
+def case_path(request: Request, case_id: str) -> str:
+    try:
+        return str(request.url_for("cases:show", case_id=case_id).path)
+    except NoMatchFound:  # the case page is the cases domain's; same path while it is wired
+        return f"/cases/{case_id}"
+
+
+def back_to_case(request: Request, case_id: str) -> Response:
+    return RedirectResponse(case_path(request, case_id), status_code=303)
+
+
+def keep_audit_of_refusal(request: Request) -> None:
+    # A refused form re-renders data it has read: keep that read's audit event (the only write
+    # on this path) although the answer is a 422.
+    request.state.commit_on_error = True
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status: int = 200
+) -> Response:
+    return request.app.state.templates.render(request, name, context, status_code=status)
+
+
+async def read_json(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise HTTPException(status_code=415)
+    raw = await request.body()
+    if len(raw) > MAX_JSON_BYTES:
+        raise HTTPException(status_code=413)
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise HTTPException(status_code=400) from None
+    if not isinstance(body, dict):
+        raise HTTPException(status_code=400)
+    return body

@@ -1,0 +1,101 @@
+"""Row-level security on PostgreSQL: the database itself keeps organisations apart."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from helpline import rls
+from helpline.db import session_factory
+from helpline.models.users import Role
+
+
+@pytest.fixture(params=["postgresql"])
+def engine_kind(request) -> str:  # this module is about PostgreSQL only
+    return request.param
+
+
+ORG_TABLES = text("""
+    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'r' AND EXISTS (
+        SELECT 1 FROM information_schema.columns col
+        WHERE col.table_schema = 'public' AND col.table_name = c.relname
+          AND col.column_name = 'organisation_id')
+""")
+
+
+async def test_every_organisation_owned_table_has_forced_row_level_security(admin_engine):
+    async with admin_engine.connect() as connection:
+        rows = (await connection.execute(ORG_TABLES)).all()
+    assert len(rows) >= 10
+    unprotected = [name for name, enabled, forced in rows if not (enabled and forced)]
+    assert unprotected == []
+
+
+async def test_the_app_role_neither_owns_tables_nor_bypasses_rls(app):
+    async with app.state.engine.connect() as connection:
+        role = (await connection.execute(text(
+            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        ))).one()
+        owned = (await connection.execute(text(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+            "AND tableowner = current_user"
+        ))).scalar()
+    assert tuple(role) == (False, False) and owned == 0
+
+
+async def _case_in(cases_helper) -> str:
+    return await cases_helper.open()
+
+
+async def test_rows_of_another_organisation_are_invisible_and_unchangeable(app, world):
+    from tests.helpline.cases.conftest import Cases
+
+    helper = await Cases(world, app).setup()
+    case_id = await helper.open()
+    other = await world.organisation()
+    sessions = session_factory(app.state.engine)
+    count = text("SELECT count(*) FROM cases WHERE id = :id")
+    async with sessions() as db, db.begin():
+        assert (await db.execute(count, {"id": case_id})).scalar() == 0  # nothing bound
+        await rls.bind_organisation(db, other.id)
+        assert (await db.execute(count, {"id": case_id})).scalar() == 0
+        changed = await db.execute(text("UPDATE cases SET milieu = NULL WHERE id = :id"),
+                                   {"id": case_id})
+        assert changed.rowcount == 0
+        await rls.bind_organisation(db, helper.org.id)
+        assert (await db.execute(count, {"id": case_id})).scalar() == 1
+
+
+async def test_writing_a_row_for_another_organisation_is_refused(app, world):
+    first, second = await world.organisation(), await world.organisation()
+    user = await world.user(first, Role.POLICE_CASE_OFFICER)
+    sessions = session_factory(app.state.engine)
+    with pytest.raises(DBAPIError):
+        async with sessions() as db, db.begin():
+            await rls.bind_organisation(db, second.id)
+            await db.execute(text(
+                "INSERT INTO case_team_members (case_id, user_id, organisation_id, added_at) "
+                "VALUES (:c, :u, :o, now())"), {"c": "x" * 36, "u": user.id, "o": first.id})
+
+
+async def test_identity_lookup_shows_accounts_but_no_case_data(app, world):
+    from tests.helpline.cases.conftest import Cases
+
+    helper = await Cases(world, app).setup()
+    case_id = await helper.open()
+    async with session_factory(app.state.engine)() as db, db.begin():
+        await rls.allow_identity_lookup(db)
+        users = (await db.execute(text("SELECT count(*) FROM users"))).scalar()
+        visible_cases = (await db.execute(text("SELECT count(*) FROM cases WHERE id = :id"),
+                                          {"id": case_id})).scalar()
+    assert users >= 4 and visible_cases == 0
+
+
+async def test_the_app_role_cannot_rewrite_the_audit_log(app, world):
+    await world.organisation()
+    with pytest.raises(DBAPIError):
+        async with session_factory(app.state.engine)() as db, db.begin():
+            await db.execute(text("UPDATE audit_events SET purpose = 'x'"))
