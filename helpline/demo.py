@@ -7,10 +7,12 @@ from dataclasses import dataclass
 import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline import rls
 from helpline.accounts import service as accounts
 from helpline.audit import AuditContext
 from helpline.auth import repository
 from helpline.auth import service as auth_service
+from helpline.demo_cases import create_demo_cases
 from helpline.keys import KeyService, user_scope
 from helpline.models.org import Organisation, OrganisationType
 from helpline.models.users import Role
@@ -61,6 +63,7 @@ async def create_demo_data(db: AsyncSession, *, keys: KeyService) -> list[str]:
         )
     created = []
     for demo in USERS:
+        await rls.bind_organisation(db, organisations[demo.organisation].id)
         if await repository.user_by_email(db, demo.email) is not None:
             continue
         user = await accounts.create_user(
@@ -77,7 +80,21 @@ async def create_demo_data(db: AsyncSession, *, keys: KeyService) -> list[str]:
             db, keys=keys, user=user, secret=pyotp.random_base32(length=32), enrolled=True
         )
         created.append(demo.email)
+    await _demo_cases(db, keys, organisations)
     return created
+
+
+async def _demo_cases(
+    db: AsyncSession, keys: KeyService, organisations: dict[str, Organisation]
+) -> None:
+    officer = await repository.user_by_email(db, "officer@polis.example")
+    supervisor = await repository.user_by_email(db, "supervisor@polis.example")
+    assert officer is not None and supervisor is not None
+    recipients = [organisations[BOTKYRKA].id, organisations[SODERTALJE].id]
+    await create_demo_cases(
+        db, keys=keys, officer=officer, supervisor=supervisor,
+        recipient_organisation_ids=recipients,
+    )
 
 
 async def current_code(db: AsyncSession, *, keys: KeyService, email: str) -> str:

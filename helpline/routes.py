@@ -17,7 +17,11 @@ from helpline.authz import Access, Permission
 from helpline.calls import routes as calls_routes
 from helpline.cases import routes as cases_routes
 from helpline.consent import routes as consent_routes
+from helpline.measures import routes as measures_routes
 from helpline.persons import routes as persons_routes
+from helpline.protection import routes as protection_routes
+from helpline.relocation import routes as relocation_routes
+from helpline.reminders import routes as reminders_routes
 from helpline.shell import endpoints as shell
 from helpline.threats import routes as threats_routes
 from helpline.web.routing import api, page
@@ -74,7 +78,17 @@ FOUNDATION_ROUTES: list[BaseRoute] = [
     Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
 ]
 
-DOMAIN_ROUTES = (calls_routes, cases_routes, persons_routes, consent_routes, threats_routes)
+DOMAIN_ROUTES = (
+    calls_routes,
+    cases_routes,
+    persons_routes,
+    consent_routes,
+    threats_routes,
+    protection_routes,
+    relocation_routes,
+    measures_routes,
+    reminders_routes,
+)
 
 ROUTES: list[BaseRoute] = [
     *FOUNDATION_ROUTES,
@@ -96,6 +110,10 @@ NAVIGATION: tuple[NavEntry, ...] = (
     *persons_routes.NAVIGATION,
     *calls_routes.NAVIGATION,
     *threats_routes.NAVIGATION,
+    *protection_routes.NAVIGATION,
+    *relocation_routes.NAVIGATION,
+    *measures_routes.NAVIGATION,
+    *reminders_routes.NAVIGATION,
     ("audit:list", "Audit log", Permission.AUDIT_READ),
     ("profile:show", "My account", Permission.PROFILE_VIEW),
 )
