@@ -10,7 +10,7 @@ every protected read through these functions writes exactly one audit event, exc
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import crypto
 from helpline import clock
@@ -23,6 +23,7 @@ from helpline.errors import InvalidInput, NotFound, RuleViolation
 from helpline.models.cases import Case, CaseState, IdType, Person, PersonRelation
 from helpline.persons import identity, repository
 from helpline.persons.schemas import PersonInput, RelationInput, SearchInput
+from helpline.protection.levels import ProtectionLevel, person_levels
 
 TABLE = "persons"
 ENCRYPTED = {"given_name": "given_name_enc", "family_name": "family_name_enc", "notes": "notes_enc"}
@@ -55,6 +56,7 @@ class PersonView:
     interpreter_language: str
     notes: str
     relations: list[RelationView] = field(default_factory=list)
+    name_protected: bool = False
 
 
 @dataclass(frozen=True)
@@ -160,7 +162,15 @@ async def persons_for_case(deps: Deps, case: Case) -> list[PersonView]:
     """
     persons = list(await repository.persons_of_case(deps.db, case.id))
     relations = await _relation_views(deps, case, persons)
-    return [await _view(deps, case, person, relations) for person in persons]
+    levels = await person_levels(deps.db, case.id)
+    views = [await _view(deps, case, person, relations) for person in persons]
+    # Names of persons with protected registration or more stay on their own (audited) page.
+    return [
+        replace(view, given_name="", family_name="", name_protected=True)
+        if levels.get(view.id, ProtectionLevel.NONE) >= ProtectionLevel.PROTECTED_REGISTRATION
+        else view
+        for view in views
+    ]
 
 
 async def read_person(deps: Deps, case: Case, person_id: str) -> PersonView:

@@ -1,0 +1,1 @@
+"""Protected personal data, level propagation, the location vault and break-glass (issue 6)."""

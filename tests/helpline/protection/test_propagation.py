@@ -1,0 +1,117 @@
+"""Propagation: a sensitive case shows pseudonyms only wherever many cases are shown.
+
+The walk is generic: every GET route in the one route table whose path has no path parameter
+(lists, dashboards, search and start pages, page and JSON), plus the identity-number searches,
+is requested by each case-working role, with a case whose defector has an APPLIED
+PROTECTED_REGISTRATION measure (fail safe: an application already counts). New list routes are
+covered as soon as they are added to ``helpline.routes.ROUTES``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.routing import Mount
+
+from helpline import clock as clock_module
+from helpline.models.cases import Case, CaseState
+from helpline.models.users import Role
+from helpline.routes import ROUTES
+from tests.conftest import csrf_from, login
+from tests.helpline.persons.helpers import add_person, open_case, pnr, token
+
+from .helpers import CANARY_FAMILY, CANARY_GIVEN, add_entry, set_measure
+
+RELATIVE_GIVEN, RELATIVE_FAMILY = "Vippentorpa", "Qwmarkstrand"
+CANARIES = (CANARY_GIVEN, CANARY_FAMILY, RELATIVE_GIVEN, RELATIVE_FAMILY, "Hemligagatan",
+            "Gömstad", "Obskyrby")
+NUMBER = pnr("19850412")
+SEARCHES = ("/persons/search", "/api/v1/persons/search")
+
+
+def list_routes() -> list[tuple[str, bool]]:
+    """(path, is_api) of every GET route without a path parameter."""
+    found = []
+    for route in ROUTES:
+        if isinstance(route, Mount) or "{" in route.path:
+            continue
+        if "GET" in (getattr(route, "methods", None) or ()):
+            found.append((route.path, bool(getattr(route, "is_api", False))))
+    return sorted(set(found))
+
+
+def test_the_walk_covers_the_known_lists():
+    paths = {path for path, _ in list_routes()}
+    assert {"/cases", "/api/v1/cases", "/persons/search", "/start"} <= paths
+    assert "/persons/search" in paths  # its GET form; the POSTs are walked explicitly
+
+
+async def _seed(world, role: Role):
+    if role in (Role.POLICE_CASE_OFFICER, Role.SUPERVISOR):
+        org = await world.organisation()
+        user = await world.user(org, role)
+        case_id = await open_case(world, user.id)
+    else:
+        org = await world.organisation(kommunkod="0127")
+        user = await world.user(org, role)
+        async with world.sessions() as db, db.begin():
+            case = Case(organisation_id=org.id, reference=f"M{user.id[:8]}".upper(),
+                        state=CaseState.ACTIVE, responsible_officer_id=user.id,
+                        created_at=clock_module.now(), last_entry_at=clock_module.now())
+            db.add(case)
+            await db.flush()
+            case_id = case.id
+    defector = await add_person(world, user.id, case_id, given_name=CANARY_GIVEN,
+                                family_name=CANARY_FAMILY, id_type="PERSONNUMMER",
+                                id_number=NUMBER)
+    await add_person(world, user.id, case_id, role="RELATIVE", given_name=RELATIVE_GIVEN,
+                     family_name=RELATIVE_FAMILY, relation_to=defector, relation_kind="PARTNER",
+                     lives_with=True)
+    await set_measure(world, user.id, case_id, defector)  # APPLIED PROTECTED_REGISTRATION
+    await add_entry(world, user.id, case_id, person_id=defector)
+    return user, case_id
+
+
+def _assert_clean(where: str, text: str) -> None:
+    leaked = [canary for canary in CANARIES if canary.casefold() in text.casefold()]
+    assert leaked == [], f"{where} shows {leaked} of a protected case"
+
+
+@pytest.mark.parametrize("role", sorted(
+    [Role.POLICE_CASE_OFFICER, Role.SUPERVISOR, Role.MUNICIPAL_CASE_WORKER,
+     Role.MUNICIPAL_COORDINATOR], key=lambda r: r.value,
+))
+async def test_no_list_search_or_dashboard_shows_a_protected_name(client, world, role):
+    user, case_id = await _seed(world, role)
+    await login(client, user)
+    headers = await token(world, user.id)
+    served = []
+    for path, is_api in list_routes():
+        response = await client.get(path, headers=headers if is_api else None)
+        _assert_clean(f"GET {path}", response.text)
+        served.append((path, response.status_code))
+
+    page = await client.get("/persons/search")
+    response = await client.post("/persons/search", data={
+        "csrf_token": csrf_from(page.text), "kind": "SWEDISH", "number": NUMBER,
+        "purpose": "Kontroll inför möte",
+    })
+    _assert_clean("POST /persons/search", response.text)
+    api = await client.post("/api/v1/persons/search", headers=headers,
+                            json={"kind": "SWEDISH", "number": NUMBER, "purpose": "Kontroll"})
+    _assert_clean("POST /api/v1/persons/search", api.text)
+
+    # Not vacuous: the case is in the lists and the search finds it, by pseudonym.
+    assert response.status_code == 200 and api.status_code == 200
+    assert [hit["case_id"] for hit in api.json()["hits"]] == [case_id]
+    listing = await client.get("/api/v1/cases", headers=headers)
+    assert case_id in listing.text
+    assert dict(served)["/cases"] == 200
+
+
+async def test_the_case_page_shows_the_level_and_never_the_vault_contents(client, world):
+    user, case_id = await _seed(world, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    page = await client.get(f"/cases/{case_id}")
+    assert 'data-level="PROTECTED_REGISTRATION"' in page.text
+    for canary in ("Hemligagatan", "Gömstad", "Obskyrby"):
+        assert canary not in page.text

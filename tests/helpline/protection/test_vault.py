@@ -1,0 +1,272 @@
+"""The location vault: named users only, a stated purpose for every read, one VAULT_READ audit
+event without the address, nothing written or shown on bad input, and break-glass end to end."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from helpline.models import AuditEvent
+from helpline.models.protection import LocationVaultEntry, ProtectionAlert
+from tests.conftest import csrf_from, login
+from tests.helpline.persons.helpers import audit_count, token
+
+from .helpers import (
+    CANARY_ADDRESS,
+    CANARY_WHEREABOUTS,
+    add_entry,
+    add_team_member,
+    events,
+    office,
+)
+
+ADDRESS_PARTS = ("Hemligagatan", "Gömstad", "Obskyrby", "4711")
+
+
+def _no_location(text: str) -> None:
+    for part in ADDRESS_PARTS:
+        assert part not in text
+
+
+async def _audit_dump(world) -> str:
+    rows = await world.scalars(select(AuditEvent))
+    return json.dumps(
+        [[e.action, e.purpose, e.fields, e.details, e.object_id] for e in rows], ensure_ascii=False
+    )
+
+
+async def test_the_list_shows_labels_only_and_the_contents_are_encrypted(client, world):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id, person_id=o.person_id)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    assert page.status_code == 200
+    assert "Adress 1" in page.text
+    _no_location(page.text)
+    _no_location((await client.get(f"/cases/{o.case_id}")).text)
+    blob = await world.scalar(select(LocationVaultEntry.address_enc))
+    assert b"Hemligagatan" not in blob
+    assert entry_id in page.text
+
+
+async def test_a_named_user_reads_with_a_purpose_and_one_audit_event_without_the_address(
+    client, world
+):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    before = await audit_count(world)
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": "Planera hembesök med socialtjänsten",
+    })
+    assert response.status_code == 200
+    assert CANARY_ADDRESS.split(",")[0] in response.text and CANARY_WHEREABOUTS in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert await audit_count(world) == before + 1
+    [event] = await events(world, "vault.read")
+    assert event.purpose == "Planera hembesök med socialtjänsten"
+    assert event.object_id == o.case_id and event.details["entry_id"] == entry_id
+    assert set(event.fields) == {"address", "whereabouts", "notes"}
+    assert event.actor_user_id == o.officer.id
+    _no_location(await _audit_dump(world))
+
+
+async def test_a_read_without_purpose_shows_nothing_and_writes_nothing(client, world):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    before = await audit_count(world)
+    for purpose in ("", "   ", "ok"):
+        response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+            "csrf_token": csrf_from(page.text), "purpose": purpose,
+        })
+        assert response.status_code == 422
+        assert 'id="purpose-error"' in response.text
+        _no_location(response.text)
+    assert await audit_count(world) == before
+
+
+async def test_a_purpose_that_repeats_the_address_is_refused(client, world):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    headers = await token(world, o.officer.id)
+    before = await audit_count(world)
+    response = await client.post(
+        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
+        json={"purpose": "åka till hemligagatan 17 nu"},
+    )
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"purpose": "contains_location"}
+    _no_location(response.text)
+    assert await audit_count(world) == before
+
+
+async def test_only_named_users_may_read(client, world):
+    o = await office(world)
+    await add_team_member(world, o.officer, o.case_id, o.colleague.id)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    # A team member who is not named: refused, the refusal is logged, nothing shown.
+    await login(client, o.colleague)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    assert "break-glass" in page.text
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": "Vill bara veta",
+    })
+    assert response.status_code == 403
+    _no_location(response.text)
+    [denied] = await events(world, "vault.read_denied")
+    assert denied.actor_user_id == o.colleague.id and denied.result == "denied"
+    assert await events(world, "vault.read") == []
+
+    # The API says the same.
+    headers = await token(world, o.colleague.id)
+    response = await client.post(
+        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
+        json={"purpose": "Vill bara veta"},
+    )
+    assert response.status_code == 403
+    _no_location(response.text)
+
+    # Named by the responsible officer, the colleague may read.
+    await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/access", data={
+        "csrf_token": csrf_from(page.text), "named": [o.officer.id, o.colleague.id],
+    })
+    assert response.status_code == 303
+    response = await client.post(
+        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
+        json={"purpose": "Skjuts till tingsrätten"},
+    )
+    assert response.status_code == 200 and response.json()["address"] == CANARY_ADDRESS
+
+
+async def test_a_user_outside_the_case_gets_404_and_cannot_be_named(client, world):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    headers = await token(world, o.colleague.id)  # same organisation, not on the team
+    response = await client.post(
+        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
+        json={"purpose": "Nyfiken på adressen"},
+    )
+    assert response.status_code == 404
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/access", data={
+        "csrf_token": csrf_from(page.text), "named": [o.officer.id, o.colleague.id],
+    })
+    assert response.status_code == 422
+
+
+async def test_a_new_entry_through_the_form_names_its_author(client, world):
+    o = await office(world)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault/new")
+    assert page.status_code == 200
+    response = await client.post(f"/cases/{o.case_id}/vault/new", data={
+        "csrf_token": csrf_from(page.text), "kind": "ADDRESS", "address": "",
+        "whereabouts": "",
+    })
+    assert response.status_code == 422 and 'id="address-error"' in response.text
+    assert await world.scalars(select(LocationVaultEntry)) == []
+    response = await client.post(f"/cases/{o.case_id}/vault/new", data={
+        "csrf_token": csrf_from(page.text), "kind": "WHEREABOUTS", "person_id": o.person_id,
+        "whereabouts": CANARY_WHEREABOUTS,
+    })
+    assert response.status_code == 303, response.text
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    assert "Vistelseort 1" in page.text and CANARY_WHEREABOUTS not in page.text
+    [created] = await events(world, "vault.entry_created")
+    assert created.details["named_user_ids"] == [o.officer.id]
+    _no_location(await _audit_dump(world))
+
+
+async def test_break_glass_end_to_end(client, world, clock):
+    o = await office(world)
+    await add_team_member(world, o.officer, o.case_id, o.colleague.id)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    url = f"/cases/{o.case_id}/vault/{entry_id}/break-glass"
+    await login(client, o.colleague)
+    form = await client.get(url)
+    assert form.status_code == 200
+    before = await audit_count(world)
+
+    # No reason: a clear message, nothing written, nothing shown.
+    response = await client.post(url, data={"csrf_token": csrf_from(form.text), "reason": ""})
+    assert response.status_code == 422 and 'id="reason-error"' in response.text
+    _no_location(response.text)
+    assert await audit_count(world) == before
+    assert await world.scalars(select(ProtectionAlert)) == []
+
+    # No recent sign-in: sent to re-authenticate, nothing written.
+    clock.advance(minutes=6)
+    response = await client.post(url, data={
+        "csrf_token": csrf_from(form.text), "reason": "Akut hot, polis på väg",
+    })
+    assert response.status_code == 303 and response.headers["location"].endswith("/reauth")
+    assert await world.scalars(select(ProtectionAlert)) == []
+    reauth = await client.get("/reauth")
+    from tests.conftest import code_for
+
+    clock.advance(seconds=30)
+    response = await client.post("/reauth", data={
+        "csrf_token": csrf_from(reauth.text), "password": o.colleague.password,
+        "code": code_for(o.colleague.totp_secret),
+    })
+    assert response.status_code == 303
+
+    response = await client.post(url, data={
+        "csrf_token": csrf_from(form.text), "reason": "Akut hot, polis på väg",
+    })
+    assert response.status_code == 200
+    assert CANARY_ADDRESS.split(",")[0] in response.text
+    [event] = await events(world, "vault.break_glass")
+    assert event.purpose == "Akut hot, polis på väg" and event.actor_user_id == o.colleague.id
+    [alert] = await world.scalars(select(ProtectionAlert))
+    assert alert.audit_seq == event.seq and alert.actor_id == o.colleague.id
+    assert alert.acknowledged_at is None
+    _no_location(await _audit_dump(world))
+
+    # Break-glass reads once: the colleague is still not named.
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    assert "break-glass" in page.text
+
+    # The supervisor sees the alert and the readings, never the address, and acknowledges.
+    await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    await login(client, o.supervisor)
+    log = await client.get("/protection/vault-log")
+    assert log.status_code == 200
+    assert "Akut hot, polis på väg" in log.text and "open-alert" in log.text
+    _no_location(log.text)
+    response = await client.post(f"/protection/alerts/{alert.id}/acknowledge",
+                                 data={"csrf_token": csrf_from(log.text)})
+    assert response.status_code == 303
+    [alert] = await world.scalars(select(ProtectionAlert))
+    assert alert.acknowledged_by_id == o.supervisor.id
+    assert "open-alert" not in (await client.get("/protection/vault-log")).text
+
+
+async def test_named_users_cannot_break_the_glass_and_the_api_offers_none(client, world):
+    o = await office(world)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    await login(client, o.officer)
+    url = f"/cases/{o.case_id}/vault/{entry_id}/break-glass"
+    form = await client.get(url)
+    response = await client.post(url, data={
+        "csrf_token": csrf_from(form.text), "reason": "Testar nödåtkomst",
+    })
+    assert response.status_code == 409
+    assert await world.scalars(select(ProtectionAlert)) == []
+    headers = await token(world, o.officer.id)
+    response = await client.post(f"/api/v1{url}", headers=headers, json={"reason": "x" * 10})
+    assert response.status_code in (404, 405)
+
+
+async def test_only_supervisors_see_the_vault_log(client, world):
+    o = await office(world)
+    await login(client, o.officer)
+    assert (await client.get("/protection/vault-log")).status_code == 403
