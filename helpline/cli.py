@@ -118,8 +118,9 @@ def demo_code(email: str) -> None:
 
 
 from helpline.cli_admin import audit, create_user, keys, token  # noqa: E402
+from helpline.reminders.cli import reminders  # noqa: E402
 
-for command in (create_user, token, audit, keys):
+for command in (create_user, token, audit, keys, reminders):
     main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Protection measures and the individual action plan (individuell åtgärdsplan)."""

@@ -1,0 +1,1 @@
+"""Relocation plans: from/target municipality (target always encrypted), steps and approval."""

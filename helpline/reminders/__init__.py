@@ -1,0 +1,1 @@
+"""Reminders (bevakningar): computed from due dates across a user's readable cases."""

@@ -1,0 +1,99 @@
+"""Protection measures and the individual action plan: dates that hang together, closed
+measures that stay as they were, encrypted wording, and pages that show them."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from helpline.models.relocation import ActionPlanAction, ActionPlanGoal, ProtectionMeasure
+from helpline.models.users import Role
+from tests.conftest import csrf_from, login
+from tests.helpline.relocation.conftest import day
+
+CANARY = "Kanarie-skuld 5521"
+
+
+async def test_a_measure_keeps_its_dates_in_order(client, office, world):
+    url = f"/api/v1/cases/{office.case_id}/measures"
+    base = {"kind": "SAFETY_ALARM", "responsible_organisation_id": office.cases.org.id}
+    backwards = await client.post(url, headers=office.auth, json={
+        **base, "starts_on": day(5), "review_on": day(4)})
+    assert backwards.status_code == 422 and backwards.json()["fields"] == {
+        "review_on": "before_start"}
+    unstarted = await client.post(url, headers=office.auth, json={**base, "state": "IN_PLACE"})
+    assert unstarted.json()["fields"] == {"starts_on": "required"}
+    unknown = await client.post(url, headers=office.auth, json={
+        **base, "responsible_organisation_id": "0" * 36})
+    assert unknown.json()["fields"] == {"responsible_organisation_id": "unknown_organisation"}
+    assert await world.scalar(select(func.count()).select_from(ProtectionMeasure)) == 0
+
+    created = await client.post(url, headers=office.auth, json={
+        **base, "state": "IN_PLACE", "starts_on": day(0), "review_on": day(30),
+        "note": CANARY})
+    assert created.status_code == 201, created.text
+    measure_id = created.json()["id"]
+    stored = (await world.scalars(select(ProtectionMeasure)))[0]
+    assert CANARY.encode() not in (stored.note_enc or b"")
+    ended = await client.post(f"{url}/{measure_id}", headers=office.auth,
+                              json={"state": "ENDED", "ends_on": day(1)})
+    assert ended.json()["state"] == "ENDED"
+    again = await client.post(f"{url}/{measure_id}", headers=office.auth,
+                              json={"state": "IN_PLACE"})
+    assert again.status_code == 409 and again.json()["rules"] == ["measure_closed"]
+    listed = await client.get(url, headers=office.auth)
+    assert listed.json()["measures"][0]["note"] == CANARY
+
+
+async def test_the_measures_page_records_and_refuses_with_a_message(client, office, world):
+    await login(client, office.cases.officer)
+    page = await client.get(f"/cases/{office.case_id}/measures")
+    assert page.status_code == 200 and "Trygghetslarm" in page.text
+    bad = await client.post(f"/cases/{office.case_id}/measures", data={
+        "kind": "CONTACT_BAN", "responsible_organisation_id": office.cases.org.id,
+        "state": "PLANNED", "starts_on": day(3), "ends_on": day(1), "review_on": "",
+        "note": "", "csrf_token": csrf_from(page.text)})
+    assert bad.status_code == 422 and "Datumet kan inte vara före startdatumet." in bad.text
+    assert await world.scalar(select(func.count()).select_from(ProtectionMeasure)) == 0
+    good = await client.post(f"/cases/{office.case_id}/measures", data={
+        "kind": "CONTACT_BAN", "responsible_organisation_id": office.cases.org.id,
+        "state": "REQUESTED", "starts_on": day(-10), "ends_on": "", "review_on": day(-1),
+        "note": "", "csrf_token": csrf_from(page.text)})
+    assert good.status_code == 303
+    case_page = await client.get(f"/cases/{office.case_id}")
+    assert "Kontaktförbud" in case_page.text and "Omprövning försenad" in case_page.text
+
+
+async def test_the_action_plan_has_goals_per_life_area_and_actions(client, office, world):
+    url = f"/api/v1/cases/{office.case_id}/action-plan"
+    goal = await client.post(f"{url}/goals", headers=office.auth, json={
+        "life_area": "DEBT", "description": CANARY})
+    assert goal.status_code == 201, goal.text
+    goal_id = goal.json()["id"]
+    no_text = await client.post(f"{url}/goals", headers=office.auth, json={"life_area": "DEBT"})
+    assert no_text.json()["fields"] == {"description": "required"}
+    outsider = await world.user(await world.organisation(), Role.POLICE_CASE_OFFICER)
+    foreign_user = await client.post(f"{url}/goals/{goal_id}/actions", headers=office.auth,
+                                     json={"description": "Kontakta Kronofogden",
+                                           "responsible_organisation_id": office.cases.org.id,
+                                           "responsible_user_id": outsider.id})
+    assert foreign_user.json()["fields"] == {"responsible_user_id": "unknown_user"}
+    action = await client.post(f"{url}/goals/{goal_id}/actions", headers=office.auth, json={
+        "description": "Kontakta Kronofogden", "responsible_organisation_id": office.cases.org.id,
+        "responsible_user_id": office.cases.colleague.id, "responsible_person": "Anna på KFM",
+        "due_on": day(7), "follow_up_on": day(21)})
+    assert action.status_code == 201, action.text
+    assert await world.scalar(select(func.count()).select_from(ActionPlanAction)) == 1
+    stored = (await world.scalars(select(ActionPlanGoal)))[0]
+    assert CANARY.encode() not in stored.description_enc
+    done = await client.post(f"{url}/actions/{action.json()['id']}", headers=office.auth,
+                             json={"state": "DONE"})
+    assert done.json()["state"] == "DONE"
+    plan = (await client.get(url, headers=office.auth)).json()
+    assert plan["goals"][0]["description"] == CANARY
+    assert plan["goals"][0]["actions"][0]["completed_on"] is not None
+
+    await login(client, office.cases.officer)
+    page = await client.get(f"/cases/{office.case_id}/action-plan")
+    assert page.status_code == 200 and CANARY in page.text and "Anna på KFM" in page.text
+    case_page = await client.get(f"/cases/{office.case_id}")
+    assert "Skulder" in case_page.text and CANARY not in case_page.text
