@@ -1,6 +1,8 @@
 """ORM tables. Importing this package registers every table (Alembic's target metadata)."""
 
 from helpline.db import Base
+from helpline.models import protection as _protection  # noqa: F401  (registers the tables)
+from helpline.models import relocation as _relocation  # noqa: F401  (registers the tables)
 from helpline.models.audit import AuditChainHead, AuditEvent
 from helpline.models.calls import CallbackRequest, DutyShift, HelplineCall, HelplineNumber
 from helpline.models.cases import (

@@ -23,9 +23,9 @@ READ, WRITE = Permission.CASES_READ, Permission.CASES_WRITE
 REVIEW = Permission.THREATS_REVIEW
 POST = ["POST"]
 _CASE = "/cases/{case_id}/threats"
-_VERSION = _CASE + "/{version:int}"
+_VERSION = _CASE + "/{version}"
 _API_CASE = "/api/v1/cases/{case_id}/threats"
-_API_VERSION = _API_CASE + "/{version:int}"
+_API_VERSION = _API_CASE + "/{version}"
 
 ROUTES: list[BaseRoute] = [
     page("/threats/dashboard", threats.dashboard, name="threats:dashboard", access=REVIEW),

@@ -1,0 +1,212 @@
+"""SQL for calls, call events, callback requests, the duty roster and helpline numbers.
+
+Every read a user makes starts from ``readable_calls(user)`` / ``readable_callbacks(user)``:
+the organisation filter is part of the statement, so no query can forget it. The webhooks,
+which have no user, are bound to the organisation that owns the called number instead.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, false, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline.authz import ROLE_PERMISSIONS, Permission
+from helpline.models.calls import (
+    CallbackRequest,
+    CallbackState,
+    CallEvent,
+    DutyShift,
+    HelplineCall,
+    HelplineNumber,
+)
+from helpline.models.users import User
+
+LINE_LOOKUP_SETTING = "helpline.line_lookup"
+
+
+def _may_log_calls(user: User) -> bool:
+    return Permission.CALLS_LOG in ROLE_PERMISSIONS[user.role]
+
+
+def readable_calls(user: User) -> Select[tuple[HelplineCall]]:
+    statement = select(HelplineCall).where(HelplineCall.organisation_id == user.organisation_id)
+    if not _may_log_calls(user):
+        statement = statement.where(false())  # an empty set, never an error
+    return statement
+
+
+def readable_callbacks(user: User) -> Select[tuple[CallbackRequest]]:
+    statement = select(CallbackRequest).where(
+        CallbackRequest.organisation_id == user.organisation_id
+    )
+    if not _may_log_calls(user):
+        statement = statement.where(false())
+    return statement
+
+
+async def readable_call(db: AsyncSession, user: User, call_id: str) -> HelplineCall | None:
+    return (
+        await db.execute(readable_calls(user).where(HelplineCall.id == call_id))
+    ).scalar_one_or_none()
+
+
+async def recent_calls(
+    db: AsyncSession, user: User, *, since: datetime, limit: int
+) -> list[HelplineCall]:
+    statement = (
+        readable_calls(user)
+        .where(HelplineCall.received_at >= since)
+        .order_by(HelplineCall.received_at.desc(), HelplineCall.id)
+        .limit(limit)
+    )
+    return list((await db.execute(statement)).scalars().all())
+
+
+async def calls_with_index(
+    db: AsyncSession, user: User, *, index: bytes, before: datetime, exclude_id: str
+) -> list[HelplineCall]:
+    """Candidates for earlier calls from one number: equal index, then compared by decryption."""
+    statement = (
+        readable_calls(user)
+        .where(
+            HelplineCall.caller_number_index == index,
+            HelplineCall.received_at <= before,
+            HelplineCall.id != exclude_id,
+        )
+        .order_by(HelplineCall.received_at.desc())
+        .limit(200)
+    )
+    return list((await db.execute(statement)).scalars().all())
+
+
+async def callback_call_ids(db: AsyncSession, user: User, call_ids: list[str]) -> set[str]:
+    if not call_ids:
+        return set()
+    statement = readable_callbacks(user).where(CallbackRequest.call_id.in_(call_ids))
+    return {row.call_id for row in (await db.execute(statement)).scalars().all()}
+
+
+async def callback_queue(db: AsyncSession, user: User, *, limit: int) -> list[CallbackRequest]:
+    statement = (
+        readable_callbacks(user)
+        .order_by(
+            (CallbackRequest.state == CallbackState.OPEN).desc(),
+            CallbackRequest.requested_at.desc(),
+        )
+        .limit(limit)
+    )
+    return list((await db.execute(statement)).scalars().all())
+
+
+async def readable_callback(
+    db: AsyncSession, user: User, callback_id: str
+) -> CallbackRequest | None:
+    return (
+        await db.execute(readable_callbacks(user).where(CallbackRequest.id == callback_id))
+    ).scalar_one_or_none()
+
+
+async def callback_for_call(db: AsyncSession, call_id: str) -> CallbackRequest | None:
+    return (
+        await db.execute(select(CallbackRequest).where(CallbackRequest.call_id == call_id))
+    ).scalar_one_or_none()
+
+
+# --- webhooks (bound to the line's organisation) ----------------------------------------------
+
+
+async def organisation_of_line(db: AsyncSession, number: str) -> str | None:
+    """Which organisation owns a helpline number. On PostgreSQL, row-level security lets this
+    one lookup see every organisation's numbers (and nothing else), for this transaction only."""
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(text("SELECT set_config(:key, 'on', true)"), {"key": LINE_LOOKUP_SETTING})
+    organisation_id = (
+        await db.execute(
+            select(HelplineNumber.organisation_id).where(HelplineNumber.number == number)
+        )
+    ).scalar_one_or_none()
+    if db.get_bind().dialect.name == "postgresql":
+        await db.execute(text("SELECT set_config(:key, 'off', true)"), {"key": LINE_LOOKUP_SETTING})
+    return organisation_id
+
+
+async def call_by_sid(db: AsyncSession, organisation_id: str, sid: str) -> HelplineCall | None:
+    statement = select(HelplineCall).where(
+        HelplineCall.organisation_id == organisation_id, HelplineCall.call_sid == sid
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+def add_event(db: AsyncSession, call: HelplineCall, key: str, *, now: datetime) -> CallEvent:
+    assert call.call_sid is not None
+    event = CallEvent(
+        call_id=call.id,
+        organisation_id=call.organisation_id,
+        call_sid=call.call_sid,
+        event_key=key,
+        received_at=now,
+    )
+    db.add(event)
+    return event
+
+
+async def line_by_number(db: AsyncSession, number: str) -> HelplineNumber | None:
+    statement = select(HelplineNumber).where(HelplineNumber.number == number)
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+# --- roster ------------------------------------------------------------------------------------
+
+
+async def shifts_on_duty(
+    db: AsyncSession, organisation_id: str, *, now: datetime
+) -> list[DutyShift]:
+    statement = (
+        select(DutyShift)
+        .join(User, User.id == DutyShift.user_id)
+        .where(
+            DutyShift.organisation_id == organisation_id,
+            DutyShift.starts_at <= now,
+            DutyShift.ends_at > now,
+            User.disabled_at.is_(None),
+        )
+        .order_by(DutyShift.starts_at, DutyShift.id)
+    )
+    return list((await db.execute(statement)).scalars().all())
+
+
+async def roster(
+    db: AsyncSession, organisation_id: str, *, ending_after: datetime
+) -> list[tuple[DutyShift, User]]:
+    statement = (
+        select(DutyShift, User)
+        .join(User, User.id == DutyShift.user_id)
+        .where(DutyShift.organisation_id == organisation_id, DutyShift.ends_at > ending_after)
+        .order_by(DutyShift.starts_at, DutyShift.id)
+        .limit(500)
+    )
+    return [(shift, user) for shift, user in (await db.execute(statement)).all()]
+
+
+async def shift(db: AsyncSession, organisation_id: str, shift_id: str) -> DutyShift | None:
+    statement = select(DutyShift).where(
+        DutyShift.organisation_id == organisation_id, DutyShift.id == shift_id
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def call_officers(db: AsyncSession, organisation_id: str) -> list[User]:
+    """Users of the organisation who may take calls (candidates for a duty shift)."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Permission.CALLS_LOG in perms]
+    statement = (
+        select(User)
+        .where(
+            User.organisation_id == organisation_id,
+            User.role.in_(roles),
+            User.disabled_at.is_(None),
+        )
+        .order_by(User.display_name, User.id)
+    )
+    return list((await db.execute(statement)).scalars().all())

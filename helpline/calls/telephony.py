@@ -1,0 +1,226 @@
+"""Rules for Twilio's callbacks: record the incoming call once, move its state forward only,
+turn "press 1" into one callback request. Called only after the signature has been verified.
+
+Idempotency: ``helpline_calls.call_sid`` and ``call_events (call_sid, event_key)`` are unique.
+Each first write runs in a SAVEPOINT; a concurrent duplicate hits the constraint, rolls back
+only its savepoint and answers exactly like the winner, so Twilio's retries (and three copies
+of one webhook at once) give one row and one set of side effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline import rls
+from helpline.audit import AuditContext, record
+from helpline.calls import repository
+from helpline.calls.fields import call_binding, call_scope, phone_index, roster_scope, shift_binding
+from helpline.db import new_id
+from helpline.keys import KeyService
+from helpline.models.calls import (
+    STATUS_RANK,
+    CallbackRequest,
+    CallChannel,
+    CallStatus,
+    HelplineCall,
+    HelplineNumber,
+)
+from helpline.models.org import Organisation
+
+TWILIO_STATUS = {
+    "queued": CallStatus.RINGING,
+    "initiated": CallStatus.RINGING,
+    "ringing": CallStatus.RINGING,
+    "in-progress": CallStatus.IN_PROGRESS,
+    "completed": CallStatus.COMPLETED,
+    "busy": CallStatus.BUSY,
+    "no-answer": CallStatus.NO_ANSWER,
+    "failed": CallStatus.FAILED,
+    "canceled": CallStatus.CANCELED,
+}
+ANSWERED_DIAL = frozenset({"completed", "answered"})
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: AsyncSession
+    keys: KeyService
+    context: AuditContext
+    now: datetime
+
+
+async def bind_line(deps: Deps, number: str | None) -> str | None:
+    """The organisation that owns the called number; the transaction is bound to it."""
+    if number is None:
+        return None
+    organisation_id = await repository.organisation_of_line(deps.db, number)
+    if organisation_id is not None:
+        await rls.bind_organisation(deps.db, organisation_id)
+    return organisation_id
+
+
+async def receive_call(
+    deps: Deps, *, organisation_id: str, sid: str, caller: str | None
+) -> HelplineCall:
+    """The call with this CallSid, created (once) if new."""
+    existing = await repository.call_by_sid(deps.db, organisation_id, sid)
+    if existing is not None:
+        return existing
+    call = HelplineCall(
+        id=new_id(),
+        organisation_id=organisation_id,
+        call_sid=sid,
+        channel=CallChannel.HELPLINE,
+        status=CallStatus.RINGING,
+        received_at=deps.now,
+        caller_withheld=caller is None,
+    )
+    try:
+        async with deps.db.begin_nested():
+            if caller is not None:
+                # The data key is created inside the savepoint too: a lost race leaves no key.
+                call.caller_number = await deps.keys.encrypt(
+                    deps.db,
+                    scope=call_scope(call.id),
+                    binding=call_binding(call, "caller_number"),
+                    value=caller,
+                )
+                call.caller_number_index = phone_index(deps.keys).compute(caller)
+            deps.db.add(call)
+            await deps.db.flush()
+    except IntegrityError:
+        winner = await repository.call_by_sid(deps.db, organisation_id, sid)
+        if winner is None:  # the constraint fired for another reason: a real error
+            raise
+        return winner
+    await record(
+        deps.db,
+        context=deps.context,
+        action="call.received",
+        organisation_id=organisation_id,
+        object_type="call",
+        object_id=call.id,
+        fields=["caller_number"] if caller else [],
+        details={"withheld": caller is None},
+    )
+    return call
+
+
+async def duty_phones(deps: Deps, organisation_id: str) -> list[str]:
+    """Decrypted phones of the officers on duty now, each once, in shift order."""
+    phones: list[str] = []
+    for shift in await repository.shifts_on_duty(deps.db, organisation_id, now=deps.now):
+        phone = await deps.keys.decrypt(
+            deps.db,
+            scope=roster_scope(organisation_id),
+            binding=shift_binding(shift),
+            blob=shift.phone,
+        )
+        if phone not in phones:
+            phones.append(str(phone))
+    return phones
+
+
+async def first_time(deps: Deps, call: HelplineCall, key: str) -> bool:
+    """Record the event; False when it was seen before (retried or duplicated callback)."""
+    try:
+        async with deps.db.begin_nested():
+            repository.add_event(deps.db, call, key, now=deps.now)
+            await deps.db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def call_status(deps: Deps, call: HelplineCall, *, twilio_status: str, duration: str) -> None:
+    """The parent call's status callback: forward-only, repeated and late ones change nothing."""
+    status = TWILIO_STATUS.get(twilio_status)
+    if status is None or not await first_time(deps, call, f"status:{twilio_status}"):
+        return
+    current = STATUS_RANK[call.status] if call.status else 0
+    if STATUS_RANK[status] <= current:
+        return
+    call.status = status
+    if STATUS_RANK[status] == STATUS_RANK[CallStatus.COMPLETED]:
+        call.ended_at = deps.now
+        if duration.isdigit() and len(duration) <= 6:
+            call.duration_seconds = int(duration)
+    await record(
+        deps.db,
+        context=deps.context,
+        action="call.status_changed",
+        organisation_id=call.organisation_id,
+        object_type="call",
+        object_id=call.id,
+        details={"status": str(status)},
+    )
+
+
+async def leg_status(deps: Deps, call: HelplineCall, *, leg_sid: str, twilio_status: str) -> None:
+    """An officer's phone (a child leg of the dial) answered: the call was answered then."""
+    if twilio_status not in ("in-progress", "answered"):
+        await first_time(deps, call, f"leg:{leg_sid}:{twilio_status}")
+        return
+    if await first_time(deps, call, f"leg:{leg_sid}:answered") and call.answered_at is None:
+        call.answered_at = deps.now
+
+
+async def dial_result(deps: Deps, call: HelplineCall, *, dial_status: str, duration: str) -> bool:
+    """The <Dial> ended; True if an officer answered. Retries give the same answer."""
+    answered = dial_status in ANSWERED_DIAL
+    if await first_time(deps, call, f"dial:{dial_status}"):
+        call.dial_status = dial_status[:20]
+        if answered and call.answered_at is None:
+            seconds = int(duration) if duration.isdigit() and len(duration) <= 6 else 0
+            call.answered_at = deps.now - timedelta(seconds=seconds)
+    return answered
+
+
+async def request_callback(deps: Deps, call: HelplineCall) -> bool:
+    """The caller pressed 1: one callback request per call. False if it cannot be honoured."""
+    if call.caller_number is None:
+        return False  # withheld: there is no number to call back
+    if not await first_time(deps, call, "gather:1"):
+        return True
+    if await repository.callback_for_call(deps.db, call.id) is not None:
+        return True
+    callback = CallbackRequest(
+        organisation_id=call.organisation_id, call_id=call.id, requested_at=deps.now
+    )
+    deps.db.add(callback)
+    await deps.db.flush()
+    await record(
+        deps.db,
+        context=deps.context,
+        action="callback.requested",
+        organisation_id=call.organisation_id,
+        object_type="callback",
+        object_id=callback.id,
+        details={"call_id": call.id},
+    )
+    return True
+
+
+DEMO_LINE = "+46701740605"  # in PTS's range of numbers reserved for fiction (070-174 06 05-99)
+
+
+async def ensure_line(db: AsyncSession, *, organisation_id: str, number: str) -> HelplineNumber:
+    """Map a helpline number (E.164) to the organisation that owns its calls; idempotent."""
+    existing = await repository.line_by_number(db, number)
+    if existing is not None:
+        if existing.organisation_id != organisation_id:
+            raise ValueError("the number already belongs to another organisation")
+        return existing
+    line = HelplineNumber(organisation_id=organisation_id, number=number)
+    db.add(line)
+    await db.flush()
+    return line
+
+
+async def ensure_demo_line(db: AsyncSession, organisation: Organisation) -> HelplineNumber:
+    """The demo police organisation answers the demo helpline number."""
+    return await ensure_line(db, organisation_id=organisation.id, number=DEMO_LINE)

@@ -1,0 +1,162 @@
+"""The call log: completing calls, logging calls by hand, repeat callers, isolation, audit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from helpline.models import AuditEvent, HelplineCall
+from helpline.models.calls import CallChannel, CallOutcome
+from helpline.models.users import Role
+from tests.conftest import csrf_from, login
+from tests.helpline.calls.conftest import CALLER, call_params, new_sid, post_signed
+
+COMPLETE = {
+    "caller_type": "RELATIVE",
+    "channel": "HELPLINE",
+    "outcome": "MEETING_BOOKED",
+    "language": "svenska",
+    "acute_danger_advice": "on",
+    "summary": "Mamma orolig för sonen, vill veta hur avhopp går till.",
+}
+
+
+async def _incoming(client, world, caller: str = CALLER) -> HelplineCall:  # type: ignore[no-untyped-def]
+    sid = new_sid()
+    assert (await post_signed(client, "/twilio/voice", call_params(sid, From=caller))).status_code == 200
+    return await world.scalar(select(HelplineCall).where(HelplineCall.call_sid == sid))
+
+
+async def _actions(world, object_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    return await world.scalars(
+        select(AuditEvent.action).where(AuditEvent.object_id == object_id).order_by(AuditEvent.seq)
+    )
+
+
+async def test_an_officer_completes_a_call_and_sees_it_in_the_list(client, world, line):
+    call = await _incoming(client, world)
+    await login(client, line.officer)
+    listing = await client.get("/calls")
+    assert listing.status_code == 200 and "Att komplettera" in listing.text
+    page = await client.get(f"/calls/{call.id}")
+    assert page.status_code == 200 and "Skriv aldrig adresser" in page.text
+    response = await client.post(
+        f"/calls/{call.id}", data={**COMPLETE, "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 303
+    listing = await client.get(response.headers["location"])
+    assert "Möte bokat" in listing.text and "Samtalet har sparats." in listing.text
+    saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
+    assert saved.outcome is CallOutcome.MEETING_BOOKED and saved.completed_by_user_id == line.officer.id
+    assert saved.summary is not None and b"orolig" not in saved.summary  # ciphertext only
+    assert (await _actions(world, call.id))[-1] == "call.completed"
+    again = await client.get(f"/calls/{call.id}")
+    assert COMPLETE["summary"] in again.text
+
+
+async def test_a_refused_form_keeps_every_entered_value_and_says_what_is_wrong(
+    client, world, line
+):
+    call = await _incoming(client, world)
+    await login(client, line.officer)
+    page = await client.get(f"/calls/{call.id}")
+    entered = {**COMPLETE, "outcome": "", "summary": "Bor på Storgatan 12 i Botkyrka, vill prata."}
+    response = await client.post(f"/calls/{call.id}", data={**entered, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 422
+    assert "Storgatan 12" in response.text  # nothing lost (the officer removes it themselves)
+    assert 'id="summary-error"' in response.text and 'id="outcome-error"' in response.text
+    assert 'aria-invalid="true"' in response.text and "svenska" in response.text
+    saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
+    assert saved.summary is None and saved.completed_at is None
+
+
+async def test_repeat_callers_are_counted_and_linked_without_showing_the_number(
+    client, world, line, clock
+):
+    first = await _incoming(client, world)
+    clock.advance(minutes=5)
+    await _incoming(client, world, caller="+46701740612")
+    clock.advance(minutes=5)
+    second = await _incoming(client, world, caller="070-174 06 11")  # same number, other format
+    clock.advance(minutes=5)
+    third = await _incoming(client, world)
+    await login(client, line.officer)
+    page = await client.get(f"/calls/{third.id}")
+    assert "2 tidigare samtal" in page.text
+    links = set(re.findall(r'href="/calls/([0-9a-f-]{36})"', page.text))
+    assert links == {first.id, second.id}
+    assert "Inga tidigare samtal." in (await client.get(f"/calls/{first.id}")).text
+    for path in ("/calls", f"/calls/{third.id}", "/callbacks"):
+        text = (await client.get(path)).text
+        assert CALLER not in text and "701740611" not in text and "740611" not in text
+    number = await client.get(f"/calls/{third.id}/number")
+    assert CALLER in number.text
+    assert (await _actions(world, third.id))[-1] == "call.number_read"
+
+
+async def test_each_read_of_a_call_writes_one_audit_event_naming_fields_not_values(
+    client, world, line
+):
+    call = await _incoming(client, world)
+    await login(client, line.officer)
+    page = await client.get(f"/calls/{call.id}")
+    await client.post(f"/calls/{call.id}", data={**COMPLETE, "csrf_token": csrf_from(page.text)})
+    before = await _actions(world, call.id)
+    await client.get(f"/calls/{call.id}")
+    events = await world.scalars(
+        select(AuditEvent).where(AuditEvent.object_id == call.id).order_by(AuditEvent.seq)
+    )
+    assert [e.action for e in events][len(before):] == ["call.read"]
+    assert set(events[-1].fields) == {"summary", "caller_number"}
+    assert events[-1].actor_user_id == line.officer.id
+    assert "orolig" not in str(events[-1].details) and CALLER not in str(events[-1].details)
+
+
+async def test_calls_of_another_organisation_are_404_everywhere(client, world, line, app):
+    call = await _incoming(client, world)
+    other = await world.organisation()
+    await login(client, await world.user(other, Role.POLICE_CASE_OFFICER))
+    assert call.id not in (await client.get("/calls")).text
+    for path in (f"/calls/{call.id}", f"/calls/{call.id}/number", "/calls/not-a-uuid"):
+        assert (await client.get(path)).status_code == 404
+    page = await client.get("/calls")
+    response = await client.post(f"/calls/{call.id}", data={**COMPLETE, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 404
+    saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
+    assert saved.completed_at is None
+
+
+async def test_roles_without_the_call_permission_are_refused(client, world, line):
+    municipality = await world.organisation(kommunkod="0127")
+    await login(client, await world.user(municipality, Role.MUNICIPAL_CASE_WORKER))
+    for path in ("/calls", "/calls/new", "/callbacks", "/roster"):
+        assert (await client.get(path)).status_code == 403
+
+
+async def test_a_call_that_came_another_way_is_logged_by_hand(client, world, line, clock):
+    await login(client, line.officer)
+    form = await client.get("/calls/new")
+    assert form.status_code == 200
+    when = (clock.now()).astimezone().strftime("%Y-%m-%dT%H:%M")
+    from helpline.calls.schemas import local_input
+
+    data = {**COMPLETE, "channel": "WALK_IN", "received_at": local_input(clock.now()),
+            "caller_number": "", "csrf_token": csrf_from(form.text)}
+    response = await client.post("/calls/new", data=data)
+    assert response.status_code == 303, when
+    calls = await world.scalars(select(HelplineCall).where(HelplineCall.channel == CallChannel.WALK_IN))
+    assert len(calls) == 1 and calls[0].call_sid is None and calls[0].caller_withheld
+    assert calls[0].logged_by_user_id == line.officer.id and calls[0].completed_at is not None
+    refused = await client.post("/calls/new", data={**data, "received_at": "yesterday"})
+    assert refused.status_code == 422 and 'id="received_at-error"' in refused.text
+
+
+async def test_the_intake_link_is_offered_once_the_call_is_completed(client, world, line):
+    call = await _incoming(client, world)
+    await login(client, line.officer)
+    page = await client.get(f"/calls/{call.id}")
+    assert f"/intake/new?call={call.id}" not in page.text
+    await client.post(f"/calls/{call.id}", data={**COMPLETE, "outcome": "CASE_OPENED",
+                                                 "csrf_token": csrf_from(page.text)})
+    assert f"/intake/new?call={call.id}" in (await client.get(f"/calls/{call.id}")).text

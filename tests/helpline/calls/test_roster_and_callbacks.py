@@ -1,0 +1,91 @@
+"""The duty roster (supervisors edit it, phones encrypted) and the callback queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from helpline.calls.schemas import local_input
+from helpline.models import AuditEvent, CallbackRequest, DutyShift
+from helpline.models.calls import CallbackState
+from tests.conftest import csrf_from, login
+from tests.helpline.calls.conftest import CALLER, call_params, new_sid, post_signed
+
+PHONE = "+46701740630"
+
+
+async def test_a_supervisor_adds_and_removes_a_duty_period_with_an_encrypted_phone(
+    client, world, line, clock
+):
+    await login(client, line.supervisor)
+    page = await client.get("/roster")
+    assert page.status_code == 200 and "Ingen har jour just nu" in page.text
+    data = {
+        "user_id": line.officer.id, "phone": "070-174 06 30",
+        "starts_at": local_input(clock.now() - timedelta(minutes=1)),
+        "ends_at": local_input(clock.now() + timedelta(hours=8)),
+        "csrf_token": csrf_from(page.text),
+    }
+    assert (await client.post("/roster", data=data)).status_code == 303
+    shift = (await world.scalars(select(DutyShift)))[0]
+    assert PHONE.encode() not in shift.phone and b"701740630" not in shift.phone
+    page = await client.get("/roster")
+    assert "Har jour nu" in page.text and "••••••••••30" in page.text and PHONE not in page.text
+    twiml = await post_signed(client, "/twilio/voice", call_params(new_sid()))
+    assert f">{PHONE}</Number>" in twiml.text
+    response = await client.post(
+        f"/roster/{shift.id}/remove", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 303 and await world.scalars(select(DutyShift)) == []
+    actions = await world.scalars(select(AuditEvent.action).where(AuditEvent.action.like("roster.%")))
+    assert {"roster.read", "roster.shift_added", "roster.shift_removed"} <= set(actions)
+
+
+async def test_a_refused_duty_period_keeps_the_values_and_names_each_problem(
+    client, world, line, clock
+):
+    await login(client, line.supervisor)
+    page = await client.get("/roster")
+    data = {"user_id": "nobody", "phone": "12", "starts_at": "",
+            "ends_at": local_input(clock.now() - timedelta(hours=1)),
+            "csrf_token": csrf_from(page.text)}
+    response = await client.post("/roster", data=data)
+    assert response.status_code == 422
+    for field in ("user_id", "phone", "starts_at", "ends_at"):
+        assert f'id="{field}-error"' in response.text
+    assert 'value="12"' in response.text
+    assert await world.scalars(select(DutyShift)) == []
+
+
+async def test_officers_cannot_edit_the_roster(client, world, line):
+    await login(client, line.officer)
+    assert (await client.get("/roster")).status_code == 403
+    page = await client.get("/calls")
+    response = await client.post("/roster", data={"csrf_token": csrf_from(page.text)})
+    assert response.status_code == 403
+
+
+async def test_the_callback_queue_hides_numbers_until_one_is_opened_and_closes_with_an_outcome(
+    client, world, line
+):
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    await post_signed(client, "/twilio/voice/gather", call_params(sid, Digits="1"))
+    callback = (await world.scalars(select(CallbackRequest)))[0]
+    await login(client, line.officer)
+    queue = await client.get("/callbacks")
+    assert queue.status_code == 200 and CALLER not in queue.text and "Öppen" in queue.text
+    page = await client.get(f"/callbacks/{callback.id}")
+    assert CALLER in page.text
+    read = await world.scalars(select(AuditEvent).where(AuditEvent.object_id == callback.id,
+                                                        AuditEvent.action == "callback.read"))
+    assert len(read) == 1 and read[0].fields == ["caller_number"]
+    refused = await client.post(f"/callbacks/{callback.id}",
+                                data={"outcome": "", "csrf_token": csrf_from(page.text)})
+    assert refused.status_code == 422 and 'id="outcome-error"' in refused.text
+    done = await client.post(f"/callbacks/{callback.id}",
+                             data={"outcome": "REACHED", "csrf_token": csrf_from(page.text)})
+    assert done.status_code == 303
+    saved = (await world.scalars(select(CallbackRequest)))[0]
+    assert saved.state is CallbackState.DONE and saved.done_by_user_id == line.officer.id
