@@ -26,6 +26,8 @@ class Permission(enum.StrEnum):
     USERS_MANAGE = "users:manage"
     ORGANISATIONS_MANAGE = "organisations:manage"
     KEYS_MANAGE = "keys:manage"
+    ROSTER_MANAGE = "roster:manage"
+    PROTECTION_SUPERVISE = "protection:supervise"
 
 
 class Access(enum.StrEnum):
@@ -33,6 +35,8 @@ class Access(enum.StrEnum):
 
     PUBLIC = "public"
     AUTHENTICATED = "authenticated"
+    # No user at all: authentic only with a valid X-Twilio-Signature (helpline/calls/twilio.py).
+    TWILIO_SIGNED = "twilio-signed"
 
 
 _EVERY_USER = {Permission.SHELL_VIEW, Permission.PROFILE_VIEW}
@@ -55,6 +59,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASES_WRITE,
             Permission.THREATS_REVIEW,
             Permission.HANDOVERS_SEND,
+            Permission.ROSTER_MANAGE,
+            Permission.PROTECTION_SUPERVISE,
         }
     ),
     Role.MUNICIPAL_CASE_WORKER: frozenset(

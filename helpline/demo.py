@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyotp
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import rls
@@ -12,10 +13,13 @@ from helpline.accounts import service as accounts
 from helpline.audit import AuditContext
 from helpline.auth import repository
 from helpline.auth import service as auth_service
+from helpline.calls.telephony import ensure_demo_line
 from helpline.demo_cases import create_demo_cases
 from helpline.keys import KeyService, user_scope
+from helpline.models.cases import Case, CaseState
 from helpline.models.org import Organisation, OrganisationType
 from helpline.models.users import Role
+from helpline.threats.demo import create_demo_assessments
 
 DEMO_PASSWORD = "Demo-losenord-2026"  # noqa: S105 - demo only, refused in production
 
@@ -95,6 +99,16 @@ async def _demo_cases(
         db, keys=keys, officer=officer, supervisor=supervisor,
         recipient_organisation_ids=recipients,
     )
+    case_ids = (
+        await db.execute(
+            select(Case.id).where(
+                Case.responsible_officer_id == officer.id,
+                Case.state.in_([CaseState.ASSESSMENT, CaseState.ACTIVE]),
+            )
+        )
+    ).scalars().all()
+    await create_demo_assessments(db, keys=keys, case_ids=case_ids)
+    await ensure_demo_line(db, organisations[POLICE])
 
 
 async def current_code(db: AsyncSession, *, keys: KeyService, email: str) -> str:

@@ -2,8 +2,8 @@
 
 Pages and the API declare their permission through ``page()``/``api()``. Twilio's webhooks are
 a third kind, built by ``twilio_webhook()``: no cookies, no CSRF, no session, and nothing runs
-before the request's Twilio signature has been verified. They carry ``access = PUBLIC`` (the
-``Access`` enum has no member for them yet) and ``twilio_signed = True`` for the route walker.
+before the request's Twilio signature has been verified. They carry
+``access = Access.TWILIO_SIGNED`` and ``twilio_signed = True`` for the route walker.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def twilio_webhook(
             return Response(status_code=400)
 
     route = DeclaredRoute(path, handler, name=name, methods=list(methods))
-    route.access, route.reauth, route.is_api = Access.PUBLIC, False, False
+    route.access, route.reauth, route.is_api = Access.TWILIO_SIGNED, False, False
     route.twilio_signed = True  # type: ignore[attr-defined]
     return route
 
@@ -99,20 +99,19 @@ ROUTES: list[BaseRoute] = [
         access=Permission.CALLS_LOG,
         methods=["POST"],
     ),
-    # THREATS_REVIEW stands for "supervisor" until authz has ROSTER_MANAGE.
-    page("/roster", calls.show_roster, name="roster:show", access=Permission.THREATS_REVIEW),
+    page("/roster", calls.show_roster, name="roster:show", access=Permission.ROSTER_MANAGE),
     page(
         "/roster",
         calls.add_shift,
         name="roster:add",
-        access=Permission.THREATS_REVIEW,
+        access=Permission.ROSTER_MANAGE,
         methods=["POST"],
     ),
     page(
         "/roster/{shift_id}/remove",
         calls.remove_shift,
         name="roster:remove",
-        access=Permission.THREATS_REVIEW,
+        access=Permission.ROSTER_MANAGE,
         methods=["POST"],
     ),
     api("/api/v1/calls", calls_api.list_calls, name="calls:api_list", access=Permission.CALLS_LOG),
@@ -134,7 +133,7 @@ ROUTES: list[BaseRoute] = [
 NAVIGATION: tuple[NavEntry, ...] = (
     ("calls:list", "Calls", Permission.CALLS_LOG),
     ("callbacks:list", "Callbacks", Permission.CALLS_LOG),
-    ("roster:show", "Duty roster", Permission.THREATS_REVIEW),
+    ("roster:show", "Duty roster", Permission.ROSTER_MANAGE),
 )
 
 # --- OpenAPI operations (merged into helpline.api.openapi.OPERATIONS) --------------------------

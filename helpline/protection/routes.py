@@ -45,9 +45,10 @@ ROUTES: list[BaseRoute] = [
     page(_ENTRY + "/break-glass", protection.break_glass, name="protection:break_glass",
          access=READ, methods=POST, reauth=True),
     page("/protection/vault-log", protection.vault_log, name="protection:vault_log",
-         access=READ),
+         access=Permission.PROTECTION_SUPERVISE),
     page("/protection/alerts/{alert_id}/acknowledge", protection.alert_acknowledge,
-         name="protection:alert_acknowledge", access=WRITE, methods=POST),
+         name="protection:alert_acknowledge", access=Permission.PROTECTION_SUPERVISE,
+         methods=POST),
     api("/api/v1/cases/{case_id}/protection", protection_api.get_protection,
         name="protection:api_get", access=READ),
     api("/api/v1" + _PERSON, protection_api.set_measure, name="protection:api_set_measure",
@@ -56,10 +57,9 @@ ROUTES: list[BaseRoute] = [
         name="protection:api_vault_read", access=READ, methods=POST),
 ]
 
-# Only supervisors may open the vault log; THREATS_REVIEW is the permission only they hold, so
-# the link shows to them alone (the route itself declares cases:read and checks the role).
+# Only supervisors open the vault log (the service checks the role as well).
 NAVIGATION: tuple[NavEntry, ...] = (
-    ("protection:vault_log", "Vault log", Permission.THREATS_REVIEW),
+    ("protection:vault_log", "Vault log", Permission.PROTECTION_SUPERVISE),
 )
 
 CASE_PAGE_SECTIONS = (CasePageSection("protection", case_protection, protection_labels),)

@@ -124,13 +124,6 @@ async def return_for_revision(request: Request) -> Response:
     return JSONResponse(version_json(assessment))
 
 
-async def approve(request: Request) -> Response:
-    case = await readable_case(request)
-    assessment = await _version(request, case)
-    await service.approve(deps(request), case, assessment)
-    return JSONResponse(version_json(assessment))
-
-
 def _row(row: views.CaseRow) -> dict[str, Any]:
     return {
         "case_id": row.case_id,

@@ -49,8 +49,8 @@ ROUTES: list[BaseRoute] = [
         methods=POST),
     api(_API_VERSION + "/return", threats_api.return_for_revision, name="threats:api_return",
         access=WRITE, methods=POST),
-    api(_API_VERSION + "/approve", threats_api.approve, name="threats:api_approve",
-        access=WRITE, methods=POST),
+    # No API approval: approving needs a sign-in within 5 minutes (SECURITY.md §4), which a
+    # bearer token cannot show. Supervisors approve on the page.
 ]
 
 NAVIGATION: tuple[NavEntry, ...] = (("threats:dashboard", "Threat assessments", REVIEW),)
@@ -105,6 +105,4 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "threats:api_submit": _operation("Submit a draft for review (every factor rated)"),
     "threats:api_return": _operation("Return a submitted version (body: comment, required)",
                                      body=True),
-    "threats:api_approve": _operation(
-        "Approve a submitted version (a supervisor who is not an author)"),
 }
