@@ -22,6 +22,8 @@ RULE_MSGIDS = tuple(f"rule:{guard.value}" for guard in Guard) + (
     N_("rule:user_id"),
     N_("rule:body"),
     N_("rule:corrects_note_id"),
+    N_("rule:call_already_linked"),
+    N_("rule:call_id"),
 )
 
 EVENT_MSGIDS = (
@@ -32,6 +34,7 @@ EVENT_MSGIDS = (
     N_("event:TEAM_MEMBER_ADDED"),
     N_("event:ELIGIBILITY_UPDATED"),
     N_("event:NOTE_ADDED"),
+    N_("event:CALL_LINKED"),
 )
 
 ERROR_MSGIDS = (

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import crypto
 from helpline import clock
 from helpline.audit import AuditContext, record
+from helpline.calls.repository import readable_calls
 from helpline.cases import lifecycle, repository
 from helpline.cases.access import can_supervise
 from helpline.cases.lifecycle import ActivationFacts, Guard
@@ -23,6 +24,7 @@ from helpline.cases.schemas import IntakeInput
 from helpline.db import new_id
 from helpline.errors import InvalidInput, RuleViolation
 from helpline.keys import KeyService, case_scope
+from helpline.models.calls import HelplineCall
 from helpline.models.cases import Case, CaseEvent, CaseState, CaseTeamMember, IntakeInterview
 from helpline.models.org import OrganisationType
 from helpline.models.users import Role, User
@@ -164,11 +166,26 @@ async def open_case_from_intake(deps: Deps, data: IntakeInput) -> Case:
     await deps.db.flush()
     await _add_interview(deps, case, data)
     await add_event(deps, case, "CREATED", to_state=CaseState.ASSESSMENT)
+    if data.call_id:
+        await _link_call(deps, case, data.call_id)
     await audit(deps, case, "case.created", details={"call_id": data.call_id})
     route = lifecycle.routing_for_intake(is_adult=data.is_adult, is_witness=data.is_witness)
     if route is not None:
         await _move(deps, case, CaseState.REFERRED, reason_code=route)
     return case
+
+
+async def _link_call(deps: Deps, case: Case, call_id: str) -> None:
+    """The call the intake came from now points at the case (only a call the actor may read)."""
+    call = (
+        await deps.db.execute(readable_calls(deps.actor).where(HelplineCall.id == call_id))
+    ).scalar_one_or_none()
+    if call is None:
+        raise InvalidInput({"call_id": "not_found"})
+    if call.case_id is not None and call.case_id != case.id:
+        raise RuleViolation("call_already_linked")
+    call.case_id = case.id
+    await add_event(deps, case, "CALL_LINKED")
 
 
 async def _add_interview(deps: Deps, case: Case, data: IntakeInput) -> None:
