@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import clock, rls
 from helpline.audit import AuditContext
-from helpline.cases import notes, service
+from helpline.cases import notes, repository, service
 from helpline.cases.schemas import InformationGiven, IntakeInput, Motivation, Suitability
 from helpline.consent import conditions as conditions_service
 from helpline.consent import service as consent_service
@@ -34,9 +34,12 @@ from helpline.models.cases import (
     ThreatAssessment,
     ThreatLevel,
 )
+from helpline.models.protection import MeasureLevel, MeasureState
 from helpline.models.users import User
 from helpline.persons import service as persons_service
 from helpline.persons.schemas import PersonInput, RelationInput
+from helpline.protection import measures
+from helpline.protection.schemas import MeasureInput
 
 
 def _intake(**overrides: object) -> IntakeInput:
@@ -106,6 +109,14 @@ async def _with_defector(deps: service.Deps, given: str, family: str, number: st
 async def _assessment_case(deps: service.Deps, recipients: list[str]) -> None:
     case = await _with_defector(deps, "Fiktiv", "Testperson", "19121212-1212", recipients)
     await notes.add_note(deps, case, body="Demo: hotbildsbedömning pågår.")
+    # This person has applied for protected registration: the case is sensitive from now on.
+    defector = await repository.defector_of(deps.db, case.id)
+    assert defector is not None
+    await measures.set_measure(deps, case, defector, MeasureInput(
+        level=MeasureLevel.PROTECTED_REGISTRATION, state=MeasureState.APPLIED,
+        applied_on=clock.today(), decided_on=None,
+        review_on=clock.today() + timedelta(days=60), decision_reference="",
+    ))
 
 
 async def _active_case(deps: service.Deps, supervisor: User, recipients: list[str]) -> None:

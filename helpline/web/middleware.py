@@ -14,7 +14,7 @@ def content_security_policy(nonce: str) -> str:
     return "; ".join(
         (
             "default-src 'none'",
-            f"script-src 'nonce-{nonce}' 'strict-dynamic'",
+            f"script-src 'nonce-{nonce}'",
             "style-src 'self'",
             "img-src 'self' data:",
             "font-src 'self'",
