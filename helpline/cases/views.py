@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from helpline import clock
 from helpline.cases import lifecycle, repository
 from helpline.cases.lifecycle import ActivationFacts, Guard
 from helpline.cases.notes import NoteView, notes_for_case
@@ -37,6 +38,8 @@ class CaseListRow:
     case: Case
     pseudonym: str
     officer: str
+    next_due: date | None = None
+    overdue: bool = False
 
 
 @dataclass
@@ -64,10 +67,24 @@ async def case_list(
     cases = await repository.list_readable(deps.db, deps.actor, state=state, officer_id=officer_id)
     pseudonyms = await repository.defector_pseudonyms(deps.db, [c.id for c in cases])
     names = await user_names(deps, deps.actor.organisation_id)
+    due = await _next_due(deps)
     return [
-        CaseListRow(c, pseudonyms.get(c.id, "—"), names.get(c.responsible_officer_id, "—"))
+        CaseListRow(c, pseudonyms.get(c.id, "—"), names.get(c.responsible_officer_id, "—"),
+                    *due.get(c.id, (None, False)))
         for c in cases
     ]
+
+
+async def _next_due(deps: Deps) -> dict[str, tuple[date, bool]]:
+    """Each readable case's earliest reminder (the reminders domain builds on the case domain,
+    so it is imported here, at use)."""
+    from helpline.reminders.service import reminders_for
+
+    earliest: dict[str, tuple[date, bool]] = {}
+    for item in await reminders_for(deps.db, deps.actor, today=clock.today(), horizon_days=365):
+        if item.case_id not in earliest or item.due_on < earliest[item.case_id][0]:
+            earliest[item.case_id] = (item.due_on, item.overdue)
+    return earliest
 
 
 async def case_page(deps: Deps, case: Case, *, extra_sections: Sequence[Any] = ()) -> CasePage:

@@ -117,3 +117,21 @@ async def test_the_case_page_shows_persons_consent_and_conditions_in_one_audited
     assert f"/cases/{case_id}/persons/{person_id}" in page.text
     assert await world.scalar(select(func.count()).select_from(AuditEvent)) - before == 1
     assert (await world.scalars(select(Person.id))) == [person_id]
+
+
+async def test_the_list_shows_each_cases_next_due_reminder(client, cases, clock):
+    case_id = await cases.open()
+    person = await cases.add_defector(case_id)
+    await cases.give_consent(case_id, person, days=10)
+    await login(client, cases.officer)
+    page = await client.get("/cases")
+    from datetime import timedelta
+
+    from helpline import clock as clock_module
+
+    due = (clock_module.today() + timedelta(days=10)).isoformat()
+    assert due in page.text and "försenad" not in page.text
+    clock.advance(days=11)
+    await login(client, cases.officer)
+    page = await client.get("/cases")
+    assert "försenad" in page.text
