@@ -17,7 +17,9 @@ from helpline.audit import AuditContext, record
 from helpline.calls import repository
 from helpline.calls.fields import call_binding, call_scope, phone_index
 from helpline.calls.schemas import CallForm
+from helpline.cases.access import get_readable_case
 from helpline.db import new_id
+from helpline.errors import InvalidInput
 from helpline.keys import KeyService
 from helpline.models.calls import (
     CallbackOutcome,
@@ -154,6 +156,10 @@ async def reveal_number(deps: Deps, call_id: str) -> tuple[HelplineCall, str | N
 
 
 async def _apply(deps: Deps, call: HelplineCall, form: CallForm) -> list[str]:
+    if form.case_id and form.case_id != call.case_id:
+        # Only a case this officer may read can be linked; any other id is "not found".
+        if await get_readable_case(deps.db, deps.actor, form.case_id) is None:
+            raise InvalidInput({"case_id": "not_found"})
     wanted = {name: getattr(form, name) for name in EDITABLE_FIELDS}
     wanted["language"] = form.language or None
     changed = [name for name, value in wanted.items() if getattr(call, name) != value]

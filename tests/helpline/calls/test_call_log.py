@@ -160,3 +160,29 @@ async def test_the_intake_link_is_offered_once_the_call_is_completed(client, wor
     await client.post(f"/calls/{call.id}", data={**COMPLETE, "outcome": "CASE_OPENED",
                                                  "csrf_token": csrf_from(page.text)})
     assert f"/intake/new?call={call.id}" in (await client.get(f"/calls/{call.id}")).text
+
+
+async def test_a_call_can_only_be_linked_to_a_case_the_officer_may_read(app, world):
+    """Linking by case id refuses another organisation's case (it looks missing)."""
+    import pytest
+
+    from helpline import clock
+    from helpline.audit import AuditContext
+    from helpline.calls import service as calls_service
+    from helpline.calls.schemas import CallForm
+    from helpline.errors import InvalidInput
+    from helpline.models import User
+    from helpline.models.calls import CallChannel
+    from helpline.models.users import Role
+    from tests.helpline.cases.conftest import Cases
+
+    other = await Cases(world, app).setup()
+    foreign_case = await other.open()
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    form = CallForm(channel=CallChannel.WALK_IN, received_at=clock.now(), case_id=foreign_case)
+    async with world.sessions() as db, db.begin():
+        actor = await db.get(User, officer.id)
+        deps = calls_service.Deps(db, app.state.keys, AuditContext(actor=actor), clock.now())
+        with pytest.raises(InvalidInput):
+            await calls_service.log_call(deps, form)
