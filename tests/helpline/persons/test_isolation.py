@@ -144,10 +144,11 @@ async def test_the_openapi_document_describes_every_api_route(client):
                 assert document["paths"][route.path][method.lower()]["operationId"] == route.name
 
 
-async def test_canary_names_and_numbers_never_reach_the_database_files(client, world, app,
-                                                                         engine_kind):
+async def test_canary_names_and_numbers_never_reach_the_database_files_or_logs(client, world, app,
+                                                                         engine_kind, caplog):
     if engine_kind != "sqlite":
         pytest.skip("reads the SQLite database file and its WAL")
+    caplog.set_level("DEBUG")  # every logger, every level: the logs must not carry them either
     o = await office(world)
     auth = await token(world, o.officer.id)
     name, family, number = "Kanarieqvist", "Fågelsångare", pnr("19770707", "789")
@@ -171,7 +172,10 @@ async def test_canary_names_and_numbers_never_reach_the_database_files(client, w
     raw = b"".join(f.read_bytes() for f in files if f.is_file())
     assert raw  # the database was found
     assert b"Kanariesyfte" in raw  # the search purpose is audited in clear: the files are read
+    logged = caplog.text
+    assert logged  # something was logged, so the check below reads real log output
     for canary in (name, family, notes, foreign, number, number.replace("-", ""),
                    "19770707", "Breach-kanarie-abc"):
         for encoding in ("utf-8", "utf-16-le"):
             assert canary.encode(encoding) not in raw, canary
+        assert canary not in logged, canary
