@@ -35,7 +35,18 @@ EVENT_MSGIDS = (
     N_("event:ELIGIBILITY_UPDATED"),
     N_("event:NOTE_ADDED"),
     N_("event:CALL_LINKED"),
+    # Events other domains write on the case timeline.
+    N_("event:CONDITIONS_SIGNED"),
+    N_("event:CONDITION_BREACH"),
+    N_("event:CONSENT_RECORDED"),
+    N_("event:CONSENT_REVOKED"),
+    N_("event:PERSON_ADDED"),
+    N_("event:PERSON_RELATION_ADDED"),
+    N_("event:PERSON_RELATION_REMOVED"),
+    N_("event:PERSON_UPDATED"),
 )
+
+NAVIGATION_MSGIDS = (N_("Cases"), N_("New intake"))
 
 ERROR_MSGIDS = (
     N_("error:required"),

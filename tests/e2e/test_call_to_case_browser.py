@@ -92,6 +92,9 @@ def test_officer_goes_from_a_call_to_a_case_with_a_person_and_a_consent(
     expect(page).to_have_url(case_url)
     expect(page.locator("#consent-heading + table")).to_contain_text("Lämnat")
     expect(page.locator("#case-state")).to_have_text("Bedömning")
+    # Every timeline entry is in Swedish: no untranslated event code shows.
+    expect(page.locator("ol.timeline")).to_contain_text("Samtycke registrerat")
+    expect(page.locator("ol.timeline")).not_to_contain_text("event:")
 
     # The list shows the case by pseudonym only, never the name.
     page.goto(live_server.url("/cases"))
