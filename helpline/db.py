@@ -49,7 +49,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def utcnow() -> datetime:
+def now_utc() -> datetime:
     return clock.now()
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, utcnow
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -104,7 +104,7 @@ class HelplineNumber(Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     number: Mapped[str] = mapped_column(String(20), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class HelplineCall(Base):
@@ -156,7 +156,7 @@ class HelplineCall(Base):
     completed_by_user_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def __repr__(self) -> str:
         return f"<HelplineCall {self.id} {self.channel} {self.status}>"
@@ -179,7 +179,7 @@ class CallEvent(Base):
     )
     call_sid: Mapped[str] = mapped_column(String(64))
     event_key: Mapped[str] = mapped_column(String(120))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class CallbackRequest(Base):
@@ -223,4 +223,4 @@ class DutyShift(Base):
     created_by_user_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

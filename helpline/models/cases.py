@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, utcnow
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -84,8 +84,8 @@ class Case(Base):
     closure_reason: Mapped[str | None] = mapped_column(String(40))
     closure_requested_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     emergency_protection_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_entry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_entry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -104,7 +104,7 @@ class CaseTeamMember(Base):
     )
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class CaseEvent(Base):
@@ -115,7 +115,7 @@ class CaseEvent(Base):
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(40))
     from_state: Mapped[str | None] = mapped_column(String(40))
@@ -155,7 +155,7 @@ class Person(Base):
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     interpreter_language: Mapped[str | None] = mapped_column(String(40))
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def __repr__(self) -> str:  # never names: a pseudonym at most
         return f"<Person {self.id} {self.pseudonym}>"
@@ -198,7 +198,7 @@ class IntakeInterview(Base):
     information_given: Mapped[list[str]] = mapped_column(JSON, default=list)
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class ConsentState(enum.StrEnum):
@@ -228,7 +228,7 @@ class Consent(Base):
     valid_to: Mapped[date] = mapped_column(Date)
     guardian_person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     revocation_method: Mapped[str | None] = mapped_column(String(20))
@@ -243,7 +243,7 @@ class ConditionsAgreement(Base):
     signed_on: Mapped[date] = mapped_column(Date)
     conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class ConditionBreach(Base):
@@ -260,7 +260,7 @@ class ConditionBreach(Base):
     consequence: Mapped[str] = mapped_column(String(40))
     description_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     recorded_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class Note(Base):
@@ -272,7 +272,7 @@ class Note(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     body_enc: Mapped[bytes] = mapped_column(LargeBinary)
     corrects_note_id: Mapped[str | None] = mapped_column(ForeignKey("notes.id"))
 
@@ -315,4 +315,4 @@ class ThreatAssessment(Base):
     review_due_on: Mapped[date | None] = mapped_column(Date)
     content: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     content_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

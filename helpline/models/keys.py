@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, utcnow
+from helpline.db import Base, UTCDateTime, now_utc
 
 
 class DataKeyRecord(Base):
@@ -23,7 +23,7 @@ class DataKeyRecord(Base):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     kek_version: Mapped[int] = mapped_column(Integer, index=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def __repr__(self) -> str:
         return f"<DataKeyRecord {self.scope}#{self.key_id} kek={self.kek_version}>"

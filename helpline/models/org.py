@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Enum, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, utcnow
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
 
 
 class OrganisationType(enum.StrEnum):
@@ -35,7 +35,7 @@ class Organisation(Base):
     # Public halves of the organisation's handover keys (the private halves live in the keyring).
     sealing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     signing_public_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
     def __repr__(self) -> str:
         return f"<Organisation {self.id} {self.type}>"
@@ -49,4 +49,4 @@ class Unit(Base):
         ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

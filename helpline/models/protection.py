@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, utcnow
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -67,7 +67,7 @@ class ProtectedDataMeasure(Base):
     review_on: Mapped[date | None] = mapped_column(Date)
     decision_reference_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -106,7 +106,7 @@ class LocationVaultEntry(Base):
     whereabouts_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     notes_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:  # never the address
@@ -124,7 +124,7 @@ class LocationVaultAccess(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     granted_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class AlertKind(enum.StrEnum):
@@ -150,6 +150,6 @@ class ProtectionAlert(Base):
     actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     # The audit event that holds the stated reason (the alert itself holds no free text).
     audit_seq: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, ForeignKey, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, utcnow
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
 
 
 def _enum(kind: type[enum.Enum]) -> Enum:
@@ -77,8 +77,8 @@ class RelocationPlan(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -104,8 +104,8 @@ class RelocationStep(Base):
     state: Mapped[StepState] = mapped_column(_enum(StepState))
     completed_on: Mapped[date | None] = mapped_column(Date)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 # --- protection measures ----------------------------------------------------------------------
@@ -146,8 +146,8 @@ class ProtectionMeasure(Base):
     review_on: Mapped[date | None] = mapped_column(Date, index=True)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 # --- individual action plan -------------------------------------------------------------------
@@ -193,8 +193,8 @@ class ActionPlanGoal(Base):
     description_enc: Mapped[bytes] = mapped_column(LargeBinary)
     state: Mapped[GoalState] = mapped_column(_enum(GoalState))
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
 class ActionPlanAction(Base):
@@ -217,5 +217,5 @@ class ActionPlanAction(Base):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
