@@ -8,13 +8,14 @@ Only the request boundary (``DBSessionMiddleware``) commits.
 
 from __future__ import annotations
 
+import enum
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, String, event
+from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -47,6 +48,11 @@ SQLITE_PRAGMAS = (
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def str_enum(kind: type[enum.Enum]) -> Enum:
+    """An enum column stored as its string value (no database enum type to migrate)."""
+    return Enum(kind, native_enum=False, length=40, validate_strings=True)
 
 
 def now_utc() -> datetime:

@@ -3,7 +3,6 @@ the caller number is never part of the API."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -13,8 +12,7 @@ from starlette.responses import JSONResponse, Response
 from helpline.calls import schemas, service
 from helpline.calls.endpoints import deps, object_id
 from helpline.models.calls import HelplineCall
-
-MAX_JSON_BYTES = 16 * 1024
+from helpline.web.forms import read_json
 
 
 def _iso(value: Any) -> str | None:
@@ -60,25 +58,12 @@ async def get_call(request: Request) -> Response:
     return JSONResponse(body)
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise HTTPException(status_code=415)
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise HTTPException(status_code=413)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise HTTPException(status_code=400) from None
-    if not isinstance(body, dict):
-        raise HTTPException(status_code=400)
-    return body
 
 
 async def complete_call(request: Request) -> Response:
     d = deps(request)
     call_id = object_id(request, "call_id")
-    form = schemas.parse_call_form(await _json_object(request))
+    form = schemas.parse_call_form(await read_json(request))
     call = await service.find_call(d, call_id)
     if call is None:
         raise HTTPException(status_code=404)

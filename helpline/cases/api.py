@@ -12,18 +12,7 @@ from helpline.cases.endpoints import deps, readable_case
 from helpline.cases.forms import intake_from
 from helpline.errors import InvalidInput
 from helpline.models.cases import Case, CaseState
-
-
-async def json_body(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise InvalidInput({"body": "expected_application_json"})
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise InvalidInput({"body": "malformed_json"}) from exc
-    if not isinstance(body, dict):
-        raise InvalidInput({"body": "expected_object"})
-    return body
+from helpline.web.forms import read_json
 
 
 def case_json(case: Case, pseudonym: str) -> dict[str, Any]:
@@ -66,7 +55,7 @@ def _listed(body: dict[str, Any], name: str) -> list[str]:
 
 
 async def create_case(request: Request) -> Response:
-    body = await json_body(request)
+    body = await read_json(request)
     listed = {name: _listed(body, name) for name in ("participants", "information_given")}
     values = {k: v for k, v in body.items() if k not in listed}
     case = await service.open_case_from_intake(deps(request), intake_from(values, listed=listed))
@@ -105,7 +94,7 @@ async def get_case(request: Request) -> Response:
 
 async def transition_case(request: Request) -> Response:
     case = await readable_case(request)
-    body = await json_body(request)
+    body = await read_json(request)
     target = body.get("to")
     if target not in CaseState.__members__:
         raise InvalidInput({"to": "invalid"})
@@ -121,7 +110,7 @@ async def transition_case(request: Request) -> Response:
 
 async def add_note(request: Request) -> Response:
     case = await readable_case(request)
-    body = await json_body(request)
+    body = await read_json(request)
     note = await notes.add_note(
         deps(request),
         case,

@@ -15,7 +15,8 @@ from helpline.consent.conditions import AgreementView
 from helpline.consent.service import ConsentView
 from helpline.errors import InvalidInput
 from helpline.persons import service as persons
-from helpline.persons.web import deps, path_id, read_json
+from helpline.persons.web import deps, path_id
+from helpline.web.forms import read_json
 
 
 def consent_json(view: ConsentView) -> dict[str, Any]:

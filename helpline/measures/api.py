@@ -14,7 +14,8 @@ from helpline.measures.action_plan import GoalView
 from helpline.measures.service import MeasureView
 from helpline.models.cases import Case
 from helpline.persons import service as persons
-from helpline.persons.web import deps, path_id, read_json
+from helpline.persons.web import deps, path_id
+from helpline.web.forms import read_json
 
 
 def _day(value: Any) -> str | None:

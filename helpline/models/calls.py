@@ -15,7 +15,6 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -25,11 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
-
-
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, native_enum=False, length=40)
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc, str_enum
 
 
 class CallDirection(enum.StrEnum):
@@ -124,10 +119,10 @@ class HelplineCall(Base):
     # Twilio's CallSid; NULL for calls logged by hand. Unique: the voice webhook is idempotent.
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     direction: Mapped[CallDirection] = mapped_column(
-        _enum(CallDirection), default=CallDirection.INBOUND
+        str_enum(CallDirection), default=CallDirection.INBOUND
     )
-    channel: Mapped[CallChannel] = mapped_column(_enum(CallChannel))
-    status: Mapped[CallStatus | None] = mapped_column(_enum(CallStatus))
+    channel: Mapped[CallChannel] = mapped_column(str_enum(CallChannel))
+    status: Mapped[CallStatus | None] = mapped_column(str_enum(CallStatus))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -136,7 +131,7 @@ class HelplineCall(Base):
     answered_by_user_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
-    caller_type: Mapped[CallerType | None] = mapped_column(_enum(CallerType))
+    caller_type: Mapped[CallerType | None] = mapped_column(str_enum(CallerType))
     # Ciphertext of the E.164 caller number; never shown in lists. NULL when withheld.
     caller_number: Mapped[bytes | None] = mapped_column(LargeBinary)
     caller_number_index: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
@@ -144,7 +139,7 @@ class HelplineCall(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str | None] = mapped_column(String(20))
     acute_danger_advice: Mapped[bool] = mapped_column(Boolean, default=False)
-    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome))
+    outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome))
     # Ciphertext of a short, minimised summary.
     summary: Mapped[bytes | None] = mapped_column(LargeBinary)
     # The cases table does not exist yet: a plain id, no foreign key (added with the cases).
@@ -196,9 +191,9 @@ class CallbackRequest(Base):
     )
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     state: Mapped[CallbackState] = mapped_column(
-        _enum(CallbackState), default=CallbackState.OPEN, index=True
+        str_enum(CallbackState), default=CallbackState.OPEN, index=True
     )
-    outcome: Mapped[CallbackOutcome | None] = mapped_column(_enum(CallbackOutcome))
+    outcome: Mapped[CallbackOutcome | None] = mapped_column(str_enum(CallbackOutcome))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -27,11 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
-
-
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, native_enum=False, length=40, validate_strings=True)
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc, str_enum
 
 
 class CaseState(enum.StrEnum):
@@ -69,9 +64,9 @@ class Case(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     # Random, says nothing about the person (see helpline/cases/reference.py).
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    state: Mapped[CaseState] = mapped_column(_enum(CaseState), index=True)
-    milieu: Mapped[Milieu | None] = mapped_column(_enum(Milieu))
-    referral_source: Mapped[ReferralSource | None] = mapped_column(_enum(ReferralSource))
+    state: Mapped[CaseState] = mapped_column(str_enum(CaseState), index=True)
+    milieu: Mapped[Milieu | None] = mapped_column(str_enum(Milieu))
+    referral_source: Mapped[ReferralSource | None] = mapped_column(str_enum(ReferralSource))
     responsible_officer_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
     # Eligibility (DOMAIN.md §3); None = not yet answered.
     definition_met: Mapped[bool | None] = mapped_column(Boolean)
@@ -143,11 +138,11 @@ class Person(Base):
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole))
+    role: Mapped[PersonRole] = mapped_column(str_enum(PersonRole))
     pseudonym: Mapped[str] = mapped_column(String(40))
     given_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     family_name_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    id_type: Mapped[IdType] = mapped_column(_enum(IdType), default=IdType.NONE)
+    id_type: Mapped[IdType] = mapped_column(str_enum(IdType), default=IdType.NONE)
     id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Keyed, truncated HMAC of the normalised identity number (crypto.BlindIndex).
     id_index: Mapped[bytes | None] = mapped_column(LargeBinary(32))
@@ -180,7 +175,7 @@ class PersonRelation(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     related_person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    kind: Mapped[RelationKind] = mapped_column(_enum(RelationKind))
+    kind: Mapped[RelationKind] = mapped_column(str_enum(RelationKind))
     lives_with: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -219,7 +214,7 @@ class Consent(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     version: Mapped[int] = mapped_column(Integer)
-    state: Mapped[ConsentState] = mapped_column(_enum(ConsentState))
+    state: Mapped[ConsentState] = mapped_column(str_enum(ConsentState))
     form: Mapped[str] = mapped_column(String(10))  # WRITTEN / ORAL
     recipient_organisation_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -305,8 +300,8 @@ class ThreatAssessment(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
-    state: Mapped[AssessmentState] = mapped_column(_enum(AssessmentState), index=True)
-    overall_level: Mapped[ThreatLevel | None] = mapped_column(_enum(ThreatLevel))
+    state: Mapped[AssessmentState] = mapped_column(str_enum(AssessmentState), index=True)
+    overall_level: Mapped[ThreatLevel | None] = mapped_column(str_enum(ThreatLevel))
     acute: Mapped[bool] = mapped_column(Boolean, default=False)
     author_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     reviewer_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

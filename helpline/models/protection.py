@@ -17,7 +17,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     BigInteger,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -25,11 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
-
-
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, native_enum=False, length=40, validate_strings=True)
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc, str_enum
 
 
 class MeasureLevel(enum.StrEnum):
@@ -60,8 +55,8 @@ class ProtectedDataMeasure(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    level: Mapped[MeasureLevel] = mapped_column(_enum(MeasureLevel))
-    state: Mapped[MeasureState] = mapped_column(_enum(MeasureState), index=True)
+    level: Mapped[MeasureLevel] = mapped_column(str_enum(MeasureLevel))
+    state: Mapped[MeasureState] = mapped_column(str_enum(MeasureState), index=True)
     applied_on: Mapped[date | None] = mapped_column(Date)
     decided_on: Mapped[date | None] = mapped_column(Date)
     review_on: Mapped[date | None] = mapped_column(Date)
@@ -99,7 +94,7 @@ class LocationVaultEntry(Base):
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
     label_number: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[LocationKind] = mapped_column(_enum(LocationKind))
+    kind: Mapped[LocationKind] = mapped_column(str_enum(LocationKind))
     valid_from: Mapped[date | None] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
     address_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -142,7 +137,7 @@ class ProtectionAlert(Base):
 
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind))
+    kind: Mapped[AlertKind] = mapped_column(str_enum(AlertKind))
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     entry_id: Mapped[str | None] = mapped_column(
         ForeignKey("location_vault_entries.id", ondelete="SET NULL")

@@ -18,15 +18,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc
-
-
-def _enum(kind: type[enum.Enum]) -> Enum:
-    return Enum(kind, native_enum=False, length=40, validate_strings=True)
-
+from helpline.db import Base, UTCDateTime, UUIDString, new_id, now_utc, str_enum
 
 # --- relocation -------------------------------------------------------------------------------
 
@@ -67,7 +62,7 @@ class RelocationPlan(Base):
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    state: Mapped[PlanState] = mapped_column(_enum(PlanState), index=True)
+    state: Mapped[PlanState] = mapped_column(str_enum(PlanState), index=True)
     from_municipality_code: Mapped[str] = mapped_column(ForeignKey("municipalities.code"))
     # The target's SCB code, encrypted and bound to this row; never in lists (see above).
     target_municipality_enc: Mapped[bytes] = mapped_column(LargeBinary)
@@ -97,11 +92,11 @@ class RelocationStep(Base):
     )
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    kind: Mapped[StepKind] = mapped_column(_enum(StepKind))
+    kind: Mapped[StepKind] = mapped_column(str_enum(StepKind))
     # May name the receiving municipality's social services, so it is shown only with the target.
     responsible_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     due_on: Mapped[date] = mapped_column(Date, index=True)
-    state: Mapped[StepState] = mapped_column(_enum(StepState))
+    state: Mapped[StepState] = mapped_column(str_enum(StepState))
     completed_on: Mapped[date | None] = mapped_column(Date)
     note_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -138,9 +133,9 @@ class ProtectionMeasure(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
     person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
-    kind: Mapped[ProtectionMeasureKind] = mapped_column(_enum(ProtectionMeasureKind))
+    kind: Mapped[ProtectionMeasureKind] = mapped_column(str_enum(ProtectionMeasureKind))
     responsible_organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    state: Mapped[ProtectionMeasureState] = mapped_column(_enum(ProtectionMeasureState))
+    state: Mapped[ProtectionMeasureState] = mapped_column(str_enum(ProtectionMeasureState))
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
     review_on: Mapped[date | None] = mapped_column(Date, index=True)
@@ -189,9 +184,9 @@ class ActionPlanGoal(Base):
     id: Mapped[str] = mapped_column(UUIDString, primary_key=True, default=new_id)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    life_area: Mapped[LifeArea] = mapped_column(_enum(LifeArea))
+    life_area: Mapped[LifeArea] = mapped_column(str_enum(LifeArea))
     description_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    state: Mapped[GoalState] = mapped_column(_enum(GoalState))
+    state: Mapped[GoalState] = mapped_column(str_enum(GoalState))
     created_by_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
@@ -212,7 +207,7 @@ class ActionPlanAction(Base):
     # (free text, encrypted).
     responsible_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"), index=True)
     responsible_person_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
-    state: Mapped[ActionState] = mapped_column(_enum(ActionState))
+    state: Mapped[ActionState] = mapped_column(str_enum(ActionState))
     due_on: Mapped[date | None] = mapped_column(Date)
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     completed_on: Mapped[date | None] = mapped_column(Date)

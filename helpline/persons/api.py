@@ -10,7 +10,8 @@ from helpline import clock
 from helpline.cases.service import audit
 from helpline.errors import InvalidInput
 from helpline.persons import repository, schemas, service
-from helpline.persons.web import deps, path_id, read_json
+from helpline.persons.web import deps, path_id
+from helpline.web.forms import read_json
 
 
 async def list_persons(request: Request) -> Response:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import NoMatchFound
 
 from helpline.cases.service import Deps
 from helpline.errors import NotFound
-
-MAX_JSON_BYTES = 32 * 1024
 
 
 def deps(request: Request) -> Deps:
@@ -52,16 +48,3 @@ def render(
     return request.app.state.templates.render(request, name, context, status_code=status)
 
 
-async def read_json(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        raise HTTPException(status_code=415)
-    raw = await request.body()
-    if len(raw) > MAX_JSON_BYTES:
-        raise HTTPException(status_code=413)
-    try:
-        body = json.loads(raw)
-    except (ValueError, RecursionError):
-        raise HTTPException(status_code=400) from None
-    if not isinstance(body, dict):
-        raise HTTPException(status_code=400)
-    return body

@@ -15,9 +15,10 @@ from starlette.responses import JSONResponse, Response
 from helpline.cases.service import audit
 from helpline.errors import InvalidInput
 from helpline.persons import service as persons
-from helpline.persons.web import deps, path_id, read_json
+from helpline.persons.web import deps, path_id
 from helpline.protection import measures, schemas, vault
 from helpline.protection.measures import MeasureView
+from helpline.web.forms import read_json
 
 
 def _day(value: date | None) -> str | None:

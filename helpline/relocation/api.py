@@ -17,9 +17,10 @@ from helpline.errors import InvalidInput
 from helpline.models.cases import Case
 from helpline.models.relocation import RelocationPlan
 from helpline.persons import service as persons
-from helpline.persons.web import deps, path_id, read_json
+from helpline.persons.web import deps, path_id
 from helpline.relocation import schemas, service
 from helpline.relocation.service import PlanDetail, PlanSummary
+from helpline.web.forms import read_json
 
 
 def summary_json(plan: PlanSummary) -> dict[str, Any]:

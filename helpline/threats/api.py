@@ -12,7 +12,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from helpline import clock
-from helpline.cases.api import json_body
 from helpline.cases.endpoints import deps, readable_case
 from helpline.cases.service import audit
 from helpline.errors import NotFound
@@ -20,6 +19,7 @@ from helpline.models.cases import Case, ThreatAssessment
 from helpline.threats import repository, rules, service, views
 from helpline.threats.schemas import parse_document, to_document
 from helpline.threats.status import assessment_status
+from helpline.web.forms import read_json
 
 
 def _iso(value: Any) -> str | None:
@@ -86,7 +86,7 @@ async def get_version(request: Request) -> Response:
 
 async def start(request: Request) -> Response:
     case = await readable_case(request)
-    body = await json_body(request)
+    body = await read_json(request)
     assessment = await service.start_assessment(
         deps(request), case, trigger=str(body.get("trigger") or "")
     )
@@ -95,7 +95,7 @@ async def start(request: Request) -> Response:
 
 async def save(request: Request) -> Response:
     case = await readable_case(request)
-    body = await json_body(request)
+    body = await read_json(request)
     assessment = await _version(request, case)
     data = parse_document(body, service.catalogue_of(assessment))
     await service.save_draft(deps(request), case, assessment, data)
@@ -115,7 +115,7 @@ async def submit(request: Request) -> Response:
 
 async def return_for_revision(request: Request) -> Response:
     case = await readable_case(request)
-    body = await json_body(request)
+    body = await read_json(request)
     assessment = await _version(request, case)
     comment = body.get("comment")
     await service.return_for_revision(

@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.cases.access import readable_condition
+from helpline.cases.repository import current_assessment
 from helpline.models.cases import AssessmentState, Case, CaseState, ThreatAssessment
 from helpline.models.users import User
 from helpline.threats.rules import OPEN
@@ -47,17 +48,8 @@ async def version(
     return (await db.execute(statement)).scalar_one_or_none()
 
 
-async def latest_approved(db: AsyncSession, case_id: str) -> ThreatAssessment | None:
-    statement = (
-        select(ThreatAssessment)
-        .where(
-            ThreatAssessment.case_id == case_id,
-            ThreatAssessment.state == AssessmentState.APPROVED,
-        )
-        .order_by(ThreatAssessment.version.desc())
-        .limit(1)
-    )
-    return (await db.execute(statement)).scalar_one_or_none()
+# The query the activation guard uses: one definition of the current approved version.
+latest_approved = current_assessment
 
 
 async def open_version(db: AsyncSession, case_id: str) -> ThreatAssessment | None:
