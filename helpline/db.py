@@ -2,7 +2,9 @@
 
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``, foreign keys and
 ``secure_delete`` on, and every transaction starts with ``BEGIN IMMEDIATE`` so that two writers
-queue on the busy timeout instead of failing half-way through an upgrade from a read lock.
+queue for the lock instead of failing half-way through an upgrade from a read lock. Within one
+process they queue for the engine's single connection; another process's lock is waited for on
+the event loop (``helpline.sqlite_driver``).
 Only the request boundary (``DBSessionMiddleware``) commits.
 """
 
@@ -16,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, String, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from helpline import clock
+from helpline import clock, sqlite_driver
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -42,8 +44,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
-    "PRAGMA busy_timeout=10000",
 )
+# How long a transaction waits for another process's write lock (waiting on the event loop:
+# see helpline.sqlite_driver).
+SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
 
 
 class Base(DeclarativeBase):
@@ -93,17 +97,33 @@ class UUIDString(TypeDecorator[str]):
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, **kwargs)
-        _configure_sqlite(engine)
-        return engine
+        return _create_sqlite_engine(database_url, **kwargs)
     return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+
+
+def _create_sqlite_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    path = make_url(database_url).database or ":memory:"
+
+    async def connect() -> sqlite_driver.Connection:
+        return await sqlite_driver.Connection.open(
+            path, busy_timeout=SQLITE_BUSY_TIMEOUT_SECONDS
+        )
+
+    # SQLite has one writer at a time and every transaction here is a writer (BEGIN
+    # IMMEDIATE), so one connection: requests then wait for it in the pool's asyncio queue,
+    # first come first served, instead of sleeping in SQLite's busy handler (which backs off
+    # up to 100 ms a try, so under load the unlucky ones waited seconds). A session holds the
+    # connection only from its first statement to its commit or rollback.
+    kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30, **kwargs}
+    engine = create_async_engine(database_url, async_creator=connect, **kwargs)
+    _configure_sqlite(engine)
+    return engine
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from the driver so BEGIN and SAVEPOINT behave.
-        dbapi_connection.isolation_level = None
+        # The driver opens connections in autocommit mode: BEGIN comes from _on_begin below.
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
