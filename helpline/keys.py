@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import crypto
@@ -62,6 +62,22 @@ class KeyService:
         await db.flush()
         self._cache(db)[(scope, key.key_id)] = key
         return key
+
+    async def store_new_key(self, db: AsyncSession, scope: str, key: crypto.DataKey) -> None:
+        """Store the first data key of a scope that cannot have one yet (the scope of a row
+        this transaction has just created), without looking first. Should the scope have a key
+        after all, the insert fails on the primary key instead of adding a second one."""
+        wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
+        await db.execute(
+            insert(DataKeyRecord).values(
+                scope=scope,
+                key_id=key.key_id,
+                wrapped=wrapped,
+                kek_version=crypto.wrapped_kek_version(wrapped),
+                active=True,
+            )
+        )
+        self._cache(db)[(scope, key.key_id)] = key
 
     async def key_for(self, db: AsyncSession, scope: str, key_id: int) -> crypto.DataKey:
         cached = self._cache(db).get((scope, key_id))

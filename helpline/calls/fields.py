@@ -18,8 +18,12 @@ def roster_scope(organisation_id: str) -> str:
 
 
 def call_binding(call: HelplineCall, column: str) -> crypto.FieldBinding:
+    return call_row_binding(call.organisation_id, call.id, column)
+
+
+def call_row_binding(organisation_id: str, call_id: str, column: str) -> crypto.FieldBinding:
     return crypto.FieldBinding(
-        organisation=call.organisation_id, table="helpline_calls", column=column, row_id=call.id
+        organisation=organisation_id, table="helpline_calls", column=column, row_id=call_id
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, false, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.authz import ROLE_PERMISSIONS, Permission
@@ -130,6 +131,24 @@ async def organisation_of_line(db: AsyncSession, number: str) -> str | None:
     if db.get_bind().dialect.name == "postgresql":
         await db.execute(text("SELECT set_config(:key, 'off', true)"), {"key": LINE_LOOKUP_SETTING})
     return organisation_id
+
+
+class ForeignCallSid(Exception):
+    """A CallSid already recorded for another organisation's line (Twilio's CallSids are
+    unique, so this is an anomaly to log, not caller input)."""
+
+
+async def insert_call_once(db: AsyncSession, values: dict[str, object]) -> bool:
+    """INSERT ... ON CONFLICT (call_sid) DO NOTHING: True if this statement created the row.
+    Twilio retries and duplicates of one webhook then give one row without a savepoint."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(HelplineCall)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[HelplineCall.call_sid])
+        .returning(HelplineCall.id)
+    )
+    return (await db.execute(statement)).scalar_one_or_none() is not None
 
 
 async def call_by_sid(db: AsyncSession, organisation_id: str, sid: str) -> HelplineCall | None:

@@ -15,10 +15,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import crypto
 from helpline import rls
 from helpline.audit import AuditContext, record
 from helpline.calls import repository
-from helpline.calls.fields import call_binding, call_scope, phone_index, roster_scope, shift_binding
+from helpline.calls.fields import (
+    call_row_binding,
+    call_scope,
+    phone_index,
+    roster_scope,
+    shift_binding,
+)
 from helpline.db import new_id
 from helpline.keys import KeyService
 from helpline.models.calls import (
@@ -63,51 +70,56 @@ async def bind_line(deps: Deps, number: str | None) -> str | None:
     return organisation_id
 
 
+@dataclass(frozen=True)
+class ReceivedCall:
+    id: str
+    withheld: bool
+
+
 async def receive_call(
     deps: Deps, *, organisation_id: str, sid: str, caller: str | None
-) -> HelplineCall:
-    """The call with this CallSid, created (once) if new."""
-    existing = await repository.call_by_sid(deps.db, organisation_id, sid)
-    if existing is not None:
-        return existing
-    call = HelplineCall(
-        id=new_id(),
-        organisation_id=organisation_id,
-        call_sid=sid,
-        channel=CallChannel.HELPLINE,
-        status=CallStatus.RINGING,
-        received_at=deps.now,
-        caller_withheld=caller is None,
-    )
-    try:
-        async with deps.db.begin_nested():
-            if caller is not None:
-                # The data key is created inside the savepoint too: a lost race leaves no key.
-                call.caller_number = await deps.keys.encrypt(
-                    deps.db,
-                    scope=call_scope(call.id),
-                    binding=call_binding(call, "caller_number"),
-                    value=caller,
-                )
-                call.caller_number_index = phone_index(deps.keys).compute(caller)
-            deps.db.add(call)
-            await deps.db.flush()
-    except IntegrityError:
-        winner = await repository.call_by_sid(deps.db, organisation_id, sid)
-        if winner is None:  # the constraint fired for another reason: a real error
-            raise
-        return winner
+) -> ReceivedCall:
+    """The call with this CallSid, created (once) if new.
+
+    The hot path of every incoming call, so it is three statements: the insert (which does
+    nothing if the CallSid is known), the call's data key, the audit event. The caller number
+    is encrypted before the insert under a key made in memory, and that key is stored only if
+    the insert created the row: a lost race or a retried webhook leaves no key behind.
+    """
+    call_id = new_id()
+    values: dict[str, object] = {
+        "id": call_id,
+        "organisation_id": organisation_id,
+        "call_sid": sid,
+        "channel": CallChannel.HELPLINE,
+        "status": CallStatus.RINGING,
+        "received_at": deps.now,
+        "caller_withheld": caller is None,
+    }
+    key = None
+    if caller is not None:
+        key = crypto.DataKey.generate(key_id=1)
+        binding = call_row_binding(organisation_id, call_id, "caller_number")
+        values["caller_number"] = key.encrypt_value(caller, binding)
+        values["caller_number_index"] = phone_index(deps.keys).compute(caller)
+    if not await repository.insert_call_once(deps.db, values):
+        existing = await repository.call_by_sid(deps.db, organisation_id, sid)
+        if existing is None:  # the CallSid belongs to another organisation's line
+            raise repository.ForeignCallSid(sid)
+        return ReceivedCall(id=existing.id, withheld=existing.caller_number is None)
+    if key is not None:
+        await deps.keys.store_new_key(deps.db, call_scope(call_id), key)
     await record(
         deps.db,
         context=deps.context,
         action="call.received",
         organisation_id=organisation_id,
         object_type="call",
-        object_id=call.id,
+        object_id=call_id,
         fields=["caller_number"] if caller else [],
         details={"withheld": caller is None},
     )
-    return call
+    return ReceivedCall(id=call_id, withheld=caller is None)
 
 
 async def duty_phones(deps: Deps, organisation_id: str) -> list[str]:

@@ -55,11 +55,17 @@ async def voice(request: Request) -> Response:
     organisation_id = await telephony.bind_line(deps, line)
     if organisation_id is None or line is None:
         return _unrouted(request, line)
-    call = await telephony.receive_call(
-        deps, organisation_id=organisation_id, sid=sid, caller=caller
-    )
+    try:
+        call = await telephony.receive_call(
+            deps, organisation_id=organisation_id, sid=sid, caller=caller
+        )
+        withheld = call.withheld
+    except repository.ForeignCallSid:
+        # Cannot happen with Twilio's unique CallSids; should it, the caller still gets through
+        # (without the callback offer, which needs a recorded call).
+        log.error("request %s: CallSid already recorded elsewhere", request.state.request_id)
+        withheld = True
     phones = await telephony.duty_phones(deps, organisation_id)
-    withheld = call.caller_number is None
     xml = twilio.answer(duty_phones=phones, line=line, withheld=withheld, urls=_urls(request))
     return _twiml(xml)
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from helpline.calls import twilio
+from helpline.calls import telephony, twilio
 from helpline.models import AuditEvent, CallbackRequest, DataKeyRecord, HelplineCall, User
 from helpline.models.calls import CallEvent, CallStatus
 from helpline.models.users import Role
@@ -256,3 +256,25 @@ async def test_one_organisations_line_never_reaches_another_organisations_roster
     ours = await post_signed(client, "/twilio/voice", call_params(new_sid()))
     theirs = await post_signed(client, "/twilio/voice", call_params(new_sid(), To="+46701740697"))
     assert _dialled(ours.text) == [DUTY] and _dialled(theirs.text) == ["+46701740625"]
+
+
+async def test_a_callsid_already_recorded_for_another_organisation_writes_nothing(
+    client, world, app, line
+):
+    """Twilio's CallSids are unique, so this is an anomaly: the caller still gets an answer,
+    nothing is written for the second line, and no callback is offered (there is no call row
+    for it to belong to)."""
+    await on_duty(world, app, line, DUTY)
+    sid = new_sid()
+    assert (await post_signed(client, "/twilio/voice", call_params(sid))).status_code == 200
+    other = await world.organisation()
+    other_line = "+46701740699"
+    async with sessions_of(world)() as db, db.begin():
+        await telephony.ensure_line(db, organisation_id=other.id, number=other_line)
+    before = await counts(world)
+    response = await post_signed(client, "/twilio/voice", call_params(sid, To=other_line))
+    assert response.status_code == 200
+    assert "<Response>" in response.text and _dialled(response.text) == []
+    assert "<Gather" not in response.text
+    assert await counts(world) == before
+    assert (await _call(world, sid)).organisation_id == line.organisation.id
