@@ -142,8 +142,9 @@ class HelplineCall(Base):
     outcome: Mapped[CallOutcome | None] = mapped_column(str_enum(CallOutcome))
     # Ciphertext of a short, minimised summary.
     summary: Mapped[bytes | None] = mapped_column(LargeBinary)
-    # The cases table does not exist yet: a plain id, no foreign key (added with the cases).
-    case_id: Mapped[str | None] = mapped_column(String(36))
+    # The case this call belongs to (set by intake or by linking); the call outlives a case
+    # that is removed, without the link.
+    case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     logged_by_user_id: Mapped[str | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
