@@ -38,6 +38,8 @@ lint: install
 	$(BIN)/mypy --strict crypto
 
 bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench_twilio needs wrk (Debian package 'wrk')"
 	$(BIN)/python bench/bench_crypto.py
 	$(BIN)/python bench/bench_twilio.py
 
