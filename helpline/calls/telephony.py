@@ -2,9 +2,10 @@
 turn "press 1" into one callback request. Called only after the signature has been verified.
 
 Idempotency: ``helpline_calls.call_sid`` and ``call_events (call_sid, event_key)`` are unique.
-Each first write runs in a SAVEPOINT; a concurrent duplicate hits the constraint, rolls back
-only its savepoint and answers exactly like the winner, so Twilio's retries (and three copies
-of one webhook at once) give one row and one set of side effects.
+The call is inserted with ON CONFLICT DO NOTHING, and each later callback's first write runs in
+a SAVEPOINT; a concurrent duplicate writes nothing (or rolls back only its savepoint) and
+answers exactly like the winner, so Twilio's retries (and three copies of one webhook at once)
+give one row and one set of side effects.
 """
 
 from __future__ import annotations
