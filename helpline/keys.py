@@ -49,18 +49,7 @@ class KeyService:
         if record is not None:
             return self._unwrap(db, record)
         key = crypto.DataKey.generate(key_id=1)
-        wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
-        db.add(
-            DataKeyRecord(
-                scope=scope,
-                key_id=key.key_id,
-                wrapped=wrapped,
-                kek_version=crypto.wrapped_kek_version(wrapped),
-                active=True,
-            )
-        )
-        await db.flush()
-        self._cache(db)[(scope, key.key_id)] = key
+        await self.store_new_key(db, scope, key)
         return key
 
     async def store_new_key(self, db: AsyncSession, scope: str, key: crypto.DataKey) -> None:
