@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import clock
@@ -65,30 +65,42 @@ async def record(
     }
     event = AuditEvent(**values)  # not added to the session: the insert below writes it
     event.entry_hash = values["entry_hash"] = entry_hash(last_hash, event)
-    await db.execute(insert(AuditEvent).values(values))
-    head = {"last_seq": event.seq, "last_hash": event.entry_hash}
+    await db.execute(_INSERT_EVENT, values)
+    head = {"new_seq": event.seq, "new_hash": event.entry_hash}
     if last_seq == 0 and last_hash == GENESIS_HASH:
         await _create_head_if_missing(db, head)
-    await db.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID).values(head))
+    await db.execute(_MOVE_HEAD, head)
     return event
 
 
+# Built once: building a statement costs more than running it (measured ~230 µs of ~370 µs
+# for an UPDATE here). Core tables, not the mapped classes, so the session runs them as plain
+# SQL rather than ORM bulk operations.
+_EVENTS, _HEAD = AuditEvent.__table__, AuditChainHead.__table__
+# FOR UPDATE serialises writers across processes on PostgreSQL; SQLite already serialises
+# them through BEGIN IMMEDIATE.
+_LOCKED_HEAD = (
+    select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == HEAD_ID).with_for_update()
+)
+_INSERT_EVENT = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == HEAD_ID)
+    .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+)
+
+
 async def _locked_head(db: AsyncSession) -> tuple[int, bytes]:
-    # FOR UPDATE serialises writers across processes on PostgreSQL; SQLite already
-    # serialises them through BEGIN IMMEDIATE.
-    statement = (
-        select(AuditChainHead.last_seq, AuditChainHead.last_hash)
-        .where(AuditChainHead.id == HEAD_ID)
-        .with_for_update()
-    )
-    row = (await db.execute(statement)).one_or_none()
+    row = (await db.execute(_LOCKED_HEAD)).one_or_none()
     return (row.last_seq, row.last_hash) if row is not None else (0, GENESIS_HASH)
 
 
 async def _create_head_if_missing(db: AsyncSession, head: dict[str, Any]) -> None:
-    exists = await db.scalar(select(AuditChainHead.id).where(AuditChainHead.id == HEAD_ID))
+    exists = await db.scalar(select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID))
     if exists is None:
-        await db.execute(insert(AuditChainHead).values(id=HEAD_ID, **head))
+        await db.execute(
+            insert(_HEAD).values(id=HEAD_ID, last_seq=head["new_seq"], last_hash=head["new_hash"])
+        )
 
 
 async def verify(
