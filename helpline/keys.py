@@ -9,9 +9,9 @@ as soon as its row is gone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import crypto
@@ -32,20 +32,34 @@ def _wrap_scope(scope: str) -> str:
     return f"dek:{scope}"
 
 
+# Built once (building a statement costs more than running it); Core, not ORM objects: a
+# data key is read for its wrapped bytes only.
+_KEYS = DataKeyRecord.__table__
+_KEY_BY_ID = select(_KEYS.c.scope, _KEYS.c.key_id, _KEYS.c.wrapped).where(
+    _KEYS.c.scope == bindparam("scope"), _KEYS.c.key_id == bindparam("key_id")
+)
+_ACTIVE_KEY = (
+    select(_KEYS.c.scope, _KEYS.c.key_id, _KEYS.c.wrapped)
+    .where(_KEYS.c.scope == bindparam("scope"), _KEYS.c.active.is_(True))
+    .order_by(_KEYS.c.key_id.desc())
+    .limit(1)
+)
+_INSERT_KEY = insert(_KEYS)
+
+
+class _WrappedKey(Protocol):
+    scope: str
+    key_id: int
+    wrapped: bytes
+
+
 class KeyService:
     def __init__(self, provider: crypto.KeyProvider) -> None:
         self.provider = provider
 
     async def active_key(self, db: AsyncSession, scope: str) -> crypto.DataKey:
         """The scope's current data key, created (and stored wrapped) on first use."""
-        record = (
-            await db.execute(
-                select(DataKeyRecord)
-                .where(DataKeyRecord.scope == scope, DataKeyRecord.active.is_(True))
-                .order_by(DataKeyRecord.key_id.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        record = (await db.execute(_ACTIVE_KEY, {"scope": scope})).one_or_none()
         if record is not None:
             return self._unwrap(db, record)
         key = crypto.DataKey.generate(key_id=1)
@@ -58,13 +72,14 @@ class KeyService:
         after all, the insert fails on the primary key instead of adding a second one."""
         wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
         await db.execute(
-            insert(DataKeyRecord).values(
-                scope=scope,
-                key_id=key.key_id,
-                wrapped=wrapped,
-                kek_version=crypto.wrapped_kek_version(wrapped),
-                active=True,
-            )
+            _INSERT_KEY,
+            {
+                "scope": scope,
+                "key_id": key.key_id,
+                "wrapped": wrapped,
+                "kek_version": crypto.wrapped_kek_version(wrapped),
+                "active": True,
+            },
         )
         self._cache(db)[(scope, key.key_id)] = key
 
@@ -72,7 +87,8 @@ class KeyService:
         cached = self._cache(db).get((scope, key_id))
         if cached is not None:
             return cached
-        record = await db.get(DataKeyRecord, (scope, key_id))
+        parameters = {"scope": scope, "key_id": key_id}
+        record = (await db.execute(_KEY_BY_ID, parameters)).one_or_none()
         if record is None:  # shredded, or never existed: the field cannot be read
             raise crypto.DecryptionError()
         return self._unwrap(db, record)
@@ -95,7 +111,7 @@ class KeyService:
         self._cache(db).clear()
         return int(getattr(result, "rowcount", 0) or 0)
 
-    def _unwrap(self, db: AsyncSession, record: DataKeyRecord) -> crypto.DataKey:
+    def _unwrap(self, db: AsyncSession, record: _WrappedKey) -> crypto.DataKey:
         key = crypto.unwrap_data_key(
             self.provider, record.wrapped, scope=_wrap_scope(record.scope), key_id=record.key_id
         )

@@ -28,8 +28,12 @@ def call_row_binding(organisation_id: str, call_id: str, column: str) -> crypto.
 
 
 def shift_binding(shift: DutyShift) -> crypto.FieldBinding:
+    return shift_row_binding(shift.organisation_id, shift.id)
+
+
+def shift_row_binding(organisation_id: str, shift_id: str) -> crypto.FieldBinding:
     return crypto.FieldBinding(
-        organisation=shift.organisation_id, table="duty_shifts", column="phone", row_id=shift.id
+        organisation=organisation_id, table="duty_shifts", column="phone", row_id=shift_id
     )
 
 

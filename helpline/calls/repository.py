@@ -8,8 +8,9 @@ which have no user, are bound to the organisation that owns the called number in
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, false, select, text
+from sqlalchemy import Row, Select, bindparam, false, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -118,16 +119,24 @@ async def callback_for_call(db: AsyncSession, call_id: str) -> CallbackRequest |
 # --- webhooks (bound to the line's organisation) ----------------------------------------------
 
 
+# The webhooks' statements are built once, with bind parameters: building a statement costs
+# more than running it, and these run on every call Twilio sends.
+_LINES, _CALLS = HelplineNumber.__table__, HelplineCall.__table__
+_LINE_OWNER = select(_LINES.c.organisation_id).where(_LINES.c.number == bindparam("number"))
+_INSERT_CALL_ONCE = {
+    name: dialect.insert(_CALLS)
+    .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
+    .returning(_CALLS.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 async def organisation_of_line(db: AsyncSession, number: str) -> str | None:
     """Which organisation owns a helpline number. On PostgreSQL, row-level security lets this
     one lookup see every organisation's numbers (and nothing else), for this transaction only."""
     if db.get_bind().dialect.name == "postgresql":
         await db.execute(text("SELECT set_config(:key, 'on', true)"), {"key": LINE_LOOKUP_SETTING})
-    organisation_id = (
-        await db.execute(
-            select(HelplineNumber.organisation_id).where(HelplineNumber.number == number)
-        )
-    ).scalar_one_or_none()
+    organisation_id = (await db.execute(_LINE_OWNER, {"number": number})).scalar_one_or_none()
     if db.get_bind().dialect.name == "postgresql":
         await db.execute(text("SELECT set_config(:key, 'off', true)"), {"key": LINE_LOOKUP_SETTING})
     return organisation_id
@@ -141,14 +150,8 @@ class ForeignCallSid(Exception):
 async def insert_call_once(db: AsyncSession, values: dict[str, object]) -> bool:
     """INSERT ... ON CONFLICT (call_sid) DO NOTHING: True if this statement created the row.
     Twilio retries and duplicates of one webhook then give one row without a savepoint."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
-        dialect.insert(HelplineCall)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[HelplineCall.call_sid])
-        .returning(HelplineCall.id)
-    )
-    return (await db.execute(statement)).scalar_one_or_none() is not None
+    statement = _INSERT_CALL_ONCE[db.get_bind().dialect.name]
+    return (await db.execute(statement, values)).scalar_one_or_none() is not None
 
 
 async def call_by_sid(db: AsyncSession, organisation_id: str, sid: str) -> HelplineCall | None:
@@ -179,21 +182,26 @@ async def line_by_number(db: AsyncSession, number: str) -> HelplineNumber | None
 # --- roster ------------------------------------------------------------------------------------
 
 
+_SHIFTS, _USERS = DutyShift.__table__, User.__table__
+_SHIFTS_ON_DUTY = (
+    select(_SHIFTS.c.id, _SHIFTS.c.organisation_id, _SHIFTS.c.phone)
+    .join(_USERS, _USERS.c.id == _SHIFTS.c.user_id)
+    .where(
+        _SHIFTS.c.organisation_id == bindparam("organisation_id"),
+        _SHIFTS.c.starts_at <= bindparam("now"),
+        _SHIFTS.c.ends_at > bindparam("now"),
+        _USERS.c.disabled_at.is_(None),
+    )
+    .order_by(_SHIFTS.c.starts_at, _SHIFTS.c.id)
+)
+
+
 async def shifts_on_duty(
     db: AsyncSession, organisation_id: str, *, now: datetime
-) -> list[DutyShift]:
-    statement = (
-        select(DutyShift)
-        .join(User, User.id == DutyShift.user_id)
-        .where(
-            DutyShift.organisation_id == organisation_id,
-            DutyShift.starts_at <= now,
-            DutyShift.ends_at > now,
-            User.disabled_at.is_(None),
-        )
-        .order_by(DutyShift.starts_at, DutyShift.id)
-    )
-    return list((await db.execute(statement)).scalars().all())
+) -> list[Row[Any]]:
+    """(id, organisation_id, phone) of the shifts on duty now, of officers not disabled."""
+    parameters = {"organisation_id": organisation_id, "now": now}
+    return list((await db.execute(_SHIFTS_ON_DUTY, parameters)).all())
 
 
 async def roster(

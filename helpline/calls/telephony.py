@@ -25,7 +25,7 @@ from helpline.calls.fields import (
     call_scope,
     phone_index,
     roster_scope,
-    shift_binding,
+    shift_row_binding,
 )
 from helpline.db import new_id
 from helpline.keys import KeyService
@@ -130,7 +130,7 @@ async def duty_phones(deps: Deps, organisation_id: str) -> list[str]:
         phone = await deps.keys.decrypt(
             deps.db,
             scope=roster_scope(organisation_id),
-            binding=shift_binding(shift),
+            binding=shift_row_binding(shift.organisation_id, shift.id),
             blob=shift.phone,
         )
         if phone not in phones:
