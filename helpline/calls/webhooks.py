@@ -55,6 +55,9 @@ async def voice(request: Request) -> Response:
     organisation_id = await telephony.bind_line(deps, line)
     if organisation_id is None or line is None:
         return _unrouted(request, line)
+    # The roster first: recording the call appends to the audit chain, whose head stays locked
+    # (PostgreSQL) until the commit, so that comes last.
+    phones = await telephony.duty_phones(deps, organisation_id)
     try:
         call = await telephony.receive_call(
             deps, organisation_id=organisation_id, sid=sid, caller=caller
@@ -65,7 +68,6 @@ async def voice(request: Request) -> Response:
         # (without the callback offer, which needs a recorded call).
         log.error("request %s: CallSid already recorded elsewhere", request.state.request_id)
         withheld = True
-    phones = await telephony.duty_phones(deps, organisation_id)
     xml = twilio.answer(duty_phones=phones, line=line, withheld=withheld, urls=_urls(request))
     return _twiml(xml)
 
