@@ -159,8 +159,18 @@ class Connection:
         # The commit's fsync (synchronous=FULL) is the one slow call: a few milliseconds on
         # these disks. It runs on a worker thread (sqlite3 releases the GIL there), so other
         # requests go on with their own work meanwhile; the connection stays this session's.
-        raw = self.open_raw()
-        await asyncio.to_thread(raw.commit)
+        # Cancelled meanwhile (a shutdown), the task still waits for the commit to finish:
+        # nothing may touch the connection while the worker thread is using it.
+        commit = asyncio.ensure_future(asyncio.to_thread(self.open_raw().commit))
+        try:
+            await asyncio.shield(commit)
+        except asyncio.CancelledError:
+            while not commit.done():
+                try:
+                    await asyncio.shield(commit)
+                except asyncio.CancelledError:
+                    continue
+            raise
 
     async def rollback(self) -> None:
         await self.run(self.open_raw().rollback)

@@ -220,3 +220,43 @@ async def test_forced_close_releases_the_connection(tmp_path: Path) -> None:
     assert connection.raw is None
     with pytest.raises(sqlite3.ProgrammingError):
         await connection.execute("SELECT 1")
+
+
+class _SlowCommit:
+    """The real connection, but its commit takes a while (as an fsync on a slow disk does)."""
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self._raw = raw
+        self.commit_running = threading.Event()
+
+    def commit(self) -> None:
+        self.commit_running.set()
+        time.sleep(0.2)
+        self._raw.commit()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._raw, name)
+
+
+async def test_a_cancelled_commit_finishes_before_the_connection_is_used_again(
+    tmp_path: Path,
+) -> None:
+    path = str(tmp_path / "cancel.db")
+    connection = await sqlite_driver.Connection.open(path)
+    await connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    await connection.execute("BEGIN IMMEDIATE")
+    await connection.execute("INSERT INTO t VALUES (1)")
+    assert connection.raw is not None
+    slow = _SlowCommit(connection.raw)
+    connection.raw = slow  # type: ignore[assignment]
+    committing = asyncio.ensure_future(connection.commit())
+    while not slow.commit_running.is_set():
+        await asyncio.sleep(0.01)
+    committing.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await committing
+    # The cancellation waited for the commit: the transaction is over and the row is there.
+    assert not slow.in_transaction
+    rows = await (await connection.execute("SELECT id FROM t")).fetchall()
+    assert rows == [(1,)]
+    await connection.close()
