@@ -20,5 +20,6 @@ USER helpline
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-# Migrations first, then serve: a new image upgrades the schema before taking traffic.
-CMD ["sh", "-c", "helpline migrate && exec helpline serve --host 0.0.0.0 --port 8000"]
+# Serves only. Migrations run as the tables' owner, a separate step before each start (in
+# docker-compose.yml the `migrate` service), because the app's own role must not own them.
+CMD ["helpline", "serve", "--host", "0.0.0.0", "--port", "8000"]
