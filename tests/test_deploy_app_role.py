@@ -25,7 +25,10 @@ def fresh_database() -> Iterator[tuple[str, str]]:
     require(shutil.which("psql") is not None, "psql")
     suffix = os.getpid()
     database, role = f"helpline_test_deploy_{suffix}", f"helpline_test_web_{suffix}"
-    cleanup = (f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'DROP ROLE IF EXISTS "{role}"')
+    cleanup = (
+        f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)',
+        f'DROP ROLE IF EXISTS "{role}"',
+    )
     require(_in_thread(_pg_admin, *cleanup, f'CREATE DATABASE "{database}"'), "PostgreSQL")
     yield database, role
     _in_thread(_pg_admin, *cleanup)
