@@ -182,7 +182,7 @@ end
 
 def _wrk_script(path: pathlib.Path, base_url: str, count: int) -> None:
     """A wrk script sending ``count`` distinct signed calls (a new CallSid each, since a repeat
-    is cheaper than a new call); it counts what it sent so that the run can prove it."""
+    is cheaper than a new call)."""
     lines = ["bodies, signatures = {}, {}"]
     for i in range(1, count + 1):
         body, signature = _signed(base_url)
@@ -209,10 +209,22 @@ class Result:
 
 
 def _wrk(
-    name: str, url: str, script: pathlib.Path, seconds: int, concurrency: int, offset: int = 0
+    name: str,
+    url: str,
+    script: pathlib.Path,
+    seconds: int,
+    concurrency: int,
+    offset: int = 0,
+    pause_ms: int = 0,
 ) -> Result:
     """wrk: a C load generator in a process of its own, so the client's CPU cost is small and
-    the same for both endpoints (a Python client costs more per request than the bare app)."""
+    the same for both endpoints (a Python client costs more per request than the bare app).
+    With ``pause_ms``, each connection waits that long before its next request (wrk's delay());
+    without, the next request goes as soon as the answer is in (closed loop)."""
+    if pause_ms:
+        paced = script.with_name(f"{script.stem}-pause{pause_ms}.lua")
+        paced.write_text(script.read_text() + f"\ndelay = function() return {pause_ms} end\n")
+        script = paced
     output = subprocess.run(
         ["wrk", "-t1", f"-c{concurrency}", f"-d{seconds}s", "--timeout", "30s", "-s", str(script),
          url, "--", str(offset)],
@@ -249,6 +261,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--calls", type=int, default=30000, help="distinct signed calls prepared")
+    parser.add_argument(
+        "--pause-ms", type=int, default=0,
+        help="pause of each connection between calls (0, the default: closed loop, as the "
+        "targets are stated; more: latency below saturation, for information)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("bench_twilio needs wrk (Debian package 'wrk'); `make bench` installs it")
@@ -275,9 +292,10 @@ def main() -> None:
             _wrk("warm-up", bare_url, bare_script, 2, args.concurrency)
             warm = _wrk("warm-up", app_url, app_script, 2, args.concurrency)
             app = _wrk("helpline /twilio/voice", app_url, app_script, args.seconds,
-                       args.concurrency, offset=warm.completed + args.concurrency)
+                       args.concurrency, offset=warm.completed + args.concurrency,
+                       pause_ms=args.pause_ms)
             bare = _wrk("bare Starlette fixed TwiML", bare_url, bare_script, args.seconds,
-                        args.concurrency)
+                        args.concurrency, pause_ms=args.pause_ms)
         finally:
             for server in servers:
                 server.terminate()
@@ -294,7 +312,9 @@ def main() -> None:
         if not answered <= recorded <= answered + 2 * args.concurrency:
             sys.exit(f"{answered} calls answered, {recorded} recorded")
         engine = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
-        print(f"Signed POST /twilio/voice, {args.concurrency} connections (wrk, closed loop), "
+        loop = (f"paced: {args.pause_ms} ms between a connection's calls, NOT the closed loop "
+                "of the targets" if args.pause_ms else "closed loop")
+        print(f"Signed POST /twilio/voice, {args.concurrency} connections (wrk, {loop}), "
               f"{engine}, {args.workers} uvicorn worker(s); {answered} calls answered, "
               f"{recorded} recorded")
         print(app.line())
