@@ -82,7 +82,3 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         | {Permission.USERS_MANAGE, Permission.ORGANISATIONS_MANAGE, Permission.KEYS_MANAGE}
     ),
 }
-
-
-def has_permission(role: Role, permission: Permission) -> bool:
-    return permission in ROLE_PERMISSIONS[role]

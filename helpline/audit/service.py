@@ -66,10 +66,7 @@ async def record(
     event = AuditEvent(**values)  # not added to the session: the insert below writes it
     event.entry_hash = values["entry_hash"] = entry_hash(last_hash, event)
     await db.execute(_INSERT_EVENT, values)
-    head = {"new_seq": event.seq, "new_hash": event.entry_hash}
-    if last_seq == 0 and last_hash == GENESIS_HASH:
-        await _create_head_if_missing(db, head)
-    await db.execute(_MOVE_HEAD, head)
+    await db.execute(_MOVE_HEAD, {"new_seq": event.seq, "new_hash": event.entry_hash})
     return event
 
 
@@ -90,17 +87,17 @@ _MOVE_HEAD = (
 )
 
 
+class AuditHeadMissing(RuntimeError):
+    """The chain's head row is gone. The first migration creates it and nothing deletes it, so
+    this is damage or tampering: nothing is written (and so nothing is served) until it is
+    looked into, rather than starting a new head that would hide it."""
+
+
 async def _locked_head(db: AsyncSession) -> tuple[int, bytes]:
     row = (await db.execute(_LOCKED_HEAD)).one_or_none()
-    return (row.last_seq, row.last_hash) if row is not None else (0, GENESIS_HASH)
-
-
-async def _create_head_if_missing(db: AsyncSession, head: dict[str, Any]) -> None:
-    exists = await db.scalar(select(_HEAD.c.id).where(_HEAD.c.id == HEAD_ID))
-    if exists is None:
-        await db.execute(
-            insert(_HEAD).values(id=HEAD_ID, last_seq=head["new_seq"], last_hash=head["new_hash"])
-        )
+    if row is None:
+        raise AuditHeadMissing("the audit chain head is missing")
+    return row.last_seq, row.last_hash
 
 
 async def verify(

@@ -99,3 +99,24 @@ async def test_the_app_role_cannot_rewrite_the_audit_log(app, world):
     with pytest.raises(DBAPIError):
         async with session_factory(app.state.engine)() as db, db.begin():
             await db.execute(text("UPDATE audit_events SET purpose = 'x'"))
+
+
+async def test_only_the_whole_log_setting_shows_other_organisations_audit_events(
+    app, world, admin_engine
+):
+    first, second = await world.organisation(), await world.organisation()
+    async with admin_engine.connect() as connection:
+        total = (await connection.execute(text("SELECT count(*) FROM audit_events"))).scalar()
+        of_first = (await connection.execute(text(
+            "SELECT count(*) FROM audit_events WHERE organisation_id = :o "
+            "OR actor_organisation_id = :o"), {"o": first.id})).scalar()
+    assert of_first < total
+    sessions = session_factory(app.state.engine)
+    count = text("SELECT count(*) FROM audit_events")
+    async with sessions() as db, db.begin():
+        await rls.bind_organisation(db, first.id)
+        assert (await db.execute(count)).scalar() == of_first
+    async with sessions() as db, db.begin():
+        await rls.allow_whole_audit_log(db)  # as `helpline audit verify` does
+        assert (await db.execute(count)).scalar() == total
+    assert second.id != first.id

@@ -254,6 +254,8 @@ async def test_a_cancelled_commit_finishes_before_the_connection_is_used_again(
     while not slow.commit_running.is_set():
         await asyncio.sleep(0.01)
     committing.cancel()
+    await asyncio.sleep(0.05)
+    committing.cancel()  # cancelled again while it waits for the thread: it still waits
     with pytest.raises(asyncio.CancelledError):
         await committing
     # The cancellation waited for the commit: the transaction is over and the row is there.
@@ -261,3 +263,14 @@ async def test_a_cancelled_commit_finishes_before_the_connection_is_used_again(
     rows = await (await connection.execute("SELECT id FROM t")).fetchall()
     assert rows == [(1,)]
     await connection.close()
+
+
+class _BrokenClose:
+    def close(self) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+def test_a_forced_close_never_raises_even_when_sqlite_does() -> None:
+    connection = sqlite_driver.Connection(_BrokenClose(), busy_timeout=1)  # type: ignore[arg-type]
+    connection.stop()
+    assert connection.raw is None

@@ -74,3 +74,39 @@ async def test_verify_names_the_first_bad_entry_after_tampering_in_the_database(
         await connection.execute(text(tamper))
     result = await _verify(admin_engine)
     assert not result.ok and result.first_bad_seq == first_bad
+
+
+async def test_verify_reports_progress_batch_by_batch(admin_engine):
+    await _write_events(admin_engine, 7)
+    seen: list[int] = []
+    async with session_factory(admin_engine)() as db:
+        result = await verify(db, batch_size=3, progress=seen.append)
+    assert result.ok and seen == [3, 6, 7]
+
+
+async def test_a_missing_chain_head_stops_every_write_instead_of_starting_a_new_chain(
+    admin_engine,
+):
+    from helpline.audit.service import AuditHeadMissing
+
+    await _write_events(admin_engine, 2)
+    async with admin_engine.begin() as connection:
+        await connection.execute(text("DELETE FROM audit_chain_head"))
+    with pytest.raises(AuditHeadMissing):
+        async with session_factory(admin_engine)() as db, db.begin():
+            await record(db, context=AuditContext(actor=None), action="after.the.damage")
+    async with admin_engine.connect() as connection:
+        events = (await connection.execute(text("SELECT count(*) FROM audit_events"))).scalar()
+    assert events == 2
+    result = await _verify(admin_engine)
+    assert not result.ok  # and verify says the head does not match the log
+
+
+async def test_the_whole_log_setting_lets_verify_see_every_event(admin_engine):
+    from helpline import rls
+
+    await _write_events(admin_engine, 3)
+    async with session_factory(admin_engine)() as db, db.begin():
+        await rls.allow_whole_audit_log(db)  # a no-op on SQLite, which has no row security
+        result = await verify(db)
+    assert result.ok and result.checked == 3

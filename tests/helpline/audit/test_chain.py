@@ -112,3 +112,15 @@ def test_rehashing_a_changed_entry_breaks_the_next_link():
     entries[1].entry_hash = entry_hash(entries[1].prev_hash, entries[1])
     result = verify(entries, seq, head)
     assert not result.ok and result.first_bad_seq == 3
+
+
+def test_the_verifier_keeps_the_first_failure_and_refuses_what_follows():
+    from helpline.audit.chain import ChainVerifier
+
+    entries, _, _ = make_chain(3)
+    entries[1].action = "changed"
+    verifier = ChainVerifier()
+    assert verifier.feed(entries[0]) is True
+    assert verifier.feed(entries[1]) is False
+    assert verifier.feed(entries[2]) is False  # already failed: nothing after counts
+    assert verifier.failure is not None and verifier.failure.first_bad_seq == 2
