@@ -20,7 +20,6 @@ an empty database whose name contains "bench" to measure PostgreSQL).
 from __future__ import annotations
 
 import argparse
-import os
 import pathlib
 import shutil
 import socket
@@ -35,9 +34,9 @@ from urllib.parse import urlencode
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.twilio_server import LINE, environ_for, free_port, prepare  # noqa: E402
+
 TOKEN = "bench-auth-token-0123456789abcdef"
-LINE = "+46701740605"
-DUTY = "+46701740620"
 CONCURRENCY = 20
 FIXED_TWIML = (
     '<?xml version="1.0" encoding="UTF-8"?><Response><Say language="sv-SE">Hej</Say>'
@@ -56,66 +55,6 @@ def bare_app():  # type: ignore[no-untyped-def]
         return Response(FIXED_TWIML, media_type="application/xml")
 
     return Starlette(routes=[Route("/twilio/voice", voice, methods=["POST"])])
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environ(data_dir: pathlib.Path, database_url: str, base_url: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    environ.update(
-        PYTHONPATH=str(ROOT),
-        HELPLINE_ENV="development",
-        HELPLINE_DATA_DIR=str(data_dir),
-        HELPLINE_DATABASE_URL=database_url,
-        HELPLINE_PUBLIC_BASE_URL=base_url,
-        HELPLINE_TWILIO_AUTH_TOKEN=TOKEN,
-    )
-    return environ
-
-
-def _prepare(environ: dict[str, str]) -> None:
-    """Schema, one police organisation answering LINE, one officer on duty."""
-    code = f"""
-import asyncio
-from datetime import timedelta
-from helpline import clock, migrations
-from helpline.app import create_app
-from helpline.accounts import service as accounts
-from helpline.audit import AuditContext
-from helpline.calls import roster, telephony
-from helpline.calls.schemas import ShiftForm
-from helpline.calls.service import Deps
-from helpline.db import session_factory
-from helpline.models.org import OrganisationType
-from helpline.models.users import Role
-from helpline.settings import Settings
-
-settings = Settings.from_environ()
-migrations.upgrade(settings.database_url)
-
-async def main():
-    app = create_app(settings)
-    async with session_factory(app.state.engine)() as db, db.begin():
-        ctx = AuditContext(actor=None)
-        org = await accounts.create_organisation(
-            db, context=ctx, name="Bench", type=OrganisationType.POLICE)
-        officer = await accounts.create_user(
-            db, context=ctx, organisation=org, email="b@bench.example",
-            display_name="Bench Officer", role=Role.SUPERVISOR, password="bench-password-123456")
-        await telephony.ensure_line(db, organisation_id=org.id, number={LINE!r})
-        now = clock.now()
-        deps = Deps(db=db, keys=app.state.keys, context=AuditContext(actor=officer), now=now)
-        await roster.add_shift(deps, ShiftForm(values={{}}, errors={{}}, user_id=officer.id,
-            phone={DUTY!r}, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1)))
-    await app.state.engine.dispose()
-
-asyncio.run(main())
-"""
-    subprocess.run([sys.executable, "-c", code], env=environ, cwd=ROOT, check=True)
 
 
 def _serve(args: list[str], environ: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -271,11 +210,11 @@ def main() -> None:
         sys.exit("bench_twilio needs wrk (Debian package 'wrk'); `make bench` installs it")
     with tempfile.TemporaryDirectory(prefix="bench-twilio-") as tmp:
         data_dir = pathlib.Path(tmp)
-        app_port, bare_port = _free_port(), _free_port()
+        app_port, bare_port = free_port(), free_port()
         base_url = f"http://127.0.0.1:{app_port}"
         database_url = args.database_url or f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
-        environ = _environ(data_dir, database_url, base_url)
-        _prepare(environ)
+        environ = environ_for(data_dir, database_url, base_url, TOKEN)
+        prepare(environ)
         app_script, bare_script = data_dir / "app.lua", data_dir / "bare.lua"
         _wrk_script(app_script, base_url, args.calls)
         _wrk_script(bare_script, base_url, 100)

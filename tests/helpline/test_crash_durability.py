@@ -14,7 +14,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -29,49 +28,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from tests.conftest import _in_thread, _pg_admin, _pg_url, require
+from tests.support.twilio_server import LINE, ROOT, environ_for, free_port, prepare
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-token-0123456789abcdef"
-LINE = "+46701740605"
-DUTY = "+46701740620"
 CYCLES = 4
-
-SETUP = f"""
-import asyncio
-from datetime import timedelta
-from helpline import clock, migrations
-from helpline.app import create_app
-from helpline.accounts import service as accounts
-from helpline.audit import AuditContext
-from helpline.calls import roster, telephony
-from helpline.calls.schemas import ShiftForm
-from helpline.calls.service import Deps
-from helpline.db import session_factory
-from helpline.models.org import OrganisationType
-from helpline.models.users import Role
-from helpline.settings import Settings
-
-settings = Settings.from_environ()
-migrations.upgrade(settings.database_url)
-
-async def main():
-    app = create_app(settings)
-    async with session_factory(app.state.engine)() as db, db.begin():
-        ctx = AuditContext(actor=None)
-        org = await accounts.create_organisation(
-            db, context=ctx, name="Crash", type=OrganisationType.POLICE)
-        officer = await accounts.create_user(
-            db, context=ctx, organisation=org, email="c@crash.example",
-            display_name="Crash Officer", role=Role.SUPERVISOR, password="crash-password-123456")
-        await telephony.ensure_line(db, organisation_id=org.id, number={LINE!r})
-        now = clock.now()
-        deps = Deps(db=db, keys=app.state.keys, context=AuditContext(actor=officer), now=now)
-        await roster.add_shift(deps, ShiftForm(values={{}}, errors={{}}, user_id=officer.id,
-            phone={DUTY!r}, starts_at=now - timedelta(hours=1), ends_at=now + timedelta(days=1)))
-    await app.state.engine.dispose()
-
-asyncio.run(main())
-"""
 
 CHECK = """
 import asyncio, json, sys
@@ -94,25 +54,6 @@ async def main():
 
 asyncio.run(main())
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _environ(data_dir: Path, database_url: str, base_url: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    environ.update(
-        PYTHONPATH=str(ROOT),
-        HELPLINE_ENV="development",
-        HELPLINE_DATA_DIR=str(data_dir),
-        HELPLINE_DATABASE_URL=database_url,
-        HELPLINE_PUBLIC_BASE_URL=base_url,
-        HELPLINE_TWILIO_AUTH_TOKEN=TOKEN,
-    )
-    return environ
 
 
 def _start(environ: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -204,10 +145,10 @@ def test_kill_9_loses_no_acknowledged_call_and_leaves_none_half_written(
     crash_database_url: str, tmp_path: Path
 ) -> None:
     database_url = crash_database_url
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    environ = _environ(tmp_path / "data", database_url, base_url)
-    subprocess.run([sys.executable, "-c", SETUP], env=environ, cwd=ROOT, check=True)
+    environ = environ_for(tmp_path / "data", database_url, base_url, TOKEN)
+    prepare(environ)
     acknowledged: set[str] = set()
     rng = random.Random(20261123)
     for _ in range(CYCLES):
