@@ -8,7 +8,7 @@ as soon as its row is gone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from sqlalchemy import bindparam, delete, insert, select
@@ -70,18 +70,30 @@ class KeyService:
         """Store the first data key of a scope that cannot have one yet (the scope of a row
         this transaction has just created), without looking first. Should the scope have a key
         after all, the insert fails on the primary key instead of adding a second one."""
-        wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
-        await db.execute(
-            _INSERT_KEY,
-            {
-                "scope": scope,
-                "key_id": key.key_id,
-                "wrapped": wrapped,
-                "kek_version": crypto.wrapped_kek_version(wrapped),
-                "active": True,
-            },
-        )
-        self._cache(db)[(scope, key.key_id)] = key
+        await self.store_new_keys(db, [(scope, key)])
+
+    async def store_new_keys(
+        self, db: AsyncSession, keys: Sequence[tuple[str, crypto.DataKey]]
+    ) -> None:
+        """``store_new_key`` for several scopes in one statement."""
+        rows = []
+        for scope, key in keys:
+            wrapped = crypto.wrap_data_key(self.provider, key, scope=_wrap_scope(scope))
+            rows.append(
+                {
+                    "scope": scope,
+                    "key_id": key.key_id,
+                    "wrapped": wrapped,
+                    "kek_version": crypto.wrapped_kek_version(wrapped),
+                    "active": True,
+                }
+            )
+        if not rows:
+            return
+        await db.execute(_INSERT_KEY, rows if len(rows) > 1 else rows[0])
+        cache = self._cache(db)
+        for scope, key in keys:
+            cache[(scope, key.key_id)] = key
 
     async def key_for(self, db: AsyncSession, scope: str, key_id: int) -> crypto.DataKey:
         cached = self._cache(db).get((scope, key_id))

@@ -25,11 +25,18 @@ def _is_postgres(db: AsyncSession) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
+# Built once: every request binds its transaction, and building a statement costs more than
+# running it.
+_BIND_ORGANISATION = text(
+    "SELECT set_config(:org_key, :org, true), set_config(:lookup_key, 'off', true)"
+)
+
+
 async def bind_organisation(db: AsyncSession, organisation_id: str) -> None:
     if not _is_postgres(db):
         return
     await db.execute(
-        text("SELECT set_config(:org_key, :org, true), set_config(:lookup_key, 'off', true)"),
+        _BIND_ORGANISATION,
         {"org_key": ORGANISATION_SETTING, "org": organisation_id,
          "lookup_key": IDENTITY_LOOKUP_SETTING},
     )

@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from helpline import clock
-from helpline.audit import AuditResult, record
+from helpline.audit import AuditResult, RecordedEvent, record
 from helpline.cases.access import can_supervise
 from helpline.cases.service import Deps, add_event, audit, decrypt, encrypt
 from helpline.cases.views import user_names
 from helpline.db import new_id
 from helpline.errors import DomainError, InvalidInput, NotFound, RuleViolation
-from helpline.models.audit import AuditEvent
 from helpline.models.cases import Case, CaseState
 from helpline.models.protection import (
     AlertKind,
@@ -300,7 +299,7 @@ def _details(entry: LocationVaultEntry) -> dict[str, object]:
 
 async def _record(
     deps: Deps, case: Case, entry: LocationVaultEntry, action: str, **kwargs: object
-) -> AuditEvent:
+) -> RecordedEvent:
     return await record(
         deps.db,
         context=deps.context,

@@ -110,3 +110,33 @@ async def test_the_whole_log_setting_lets_verify_see_every_event(admin_engine):
         await rls.allow_whole_audit_log(db)  # a no-op on SQLite, which has no row security
         result = await verify(db)
     assert result.ok and result.checked == 3
+
+
+async def test_entries_recorded_together_are_consecutive_links_and_none_is_no_write(admin_engine):
+    from sqlalchemy import select
+
+    from helpline.audit import AuditEntry, record_all
+    from helpline.models import AuditEvent
+    from helpline.models.audit import AuditChainHead
+
+    await _write_events(admin_engine, 2)
+    context = AuditContext(actor=None, request_id="r-1")
+    async with session_factory(admin_engine)() as db, db.begin():
+        assert await record_all(db, []) == []
+        head = (await db.execute(select(AuditChainHead.last_seq))).scalar_one()
+        assert head == 2  # nothing appended, the head untouched
+        recorded = await record_all(
+            db,
+            [AuditEntry(context=context, action="test.group", object_id=str(i)) for i in range(4)],
+        )
+        assert [event.seq for event in recorded] == [3, 4, 5, 6]
+    async with session_factory(admin_engine)() as db:
+        rows = (await db.execute(select(AuditEvent).order_by(AuditEvent.seq))).scalars().all()
+    assert [(r.seq, r.action, r.object_id) for r in rows[2:]] == [
+        (3 + i, "test.group", str(i)) for i in range(4)
+    ]
+    assert all(r.prev_hash == p.entry_hash for p, r in zip(rows, rows[1:], strict=False))
+    assert {r.request_id for r in rows[2:]} == {"r-1"}
+    assert [r.entry_hash for r in rows[2:]] == [event.entry_hash for event in recorded]
+    result = await _verify(admin_engine)
+    assert result.ok and result.checked == 6
