@@ -5,7 +5,9 @@ SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``, foreig
 queue for the lock instead of failing half-way through an upgrade from a read lock. Within one
 process they queue for the engine's single connection; another process's lock is waited for on
 the event loop (``helpline.sqlite_driver``).
-Only the request boundary (``DBSessionMiddleware``) commits.
+Only the request boundary (``DBSessionMiddleware``) commits, with one exception: incoming
+calls are recorded by ``helpline.calls.recorder`` in transactions shared by concurrent calls,
+and their requests wait for that commit instead.
 """
 
 from __future__ import annotations
@@ -155,14 +157,25 @@ class DBSessionMiddleware:
     of a success page for lost work. ``request.state.commit_on_error`` keeps a 4xx's writes: only
     for refusals whose sole writes are their audit event and a lockout counter. Work queued
     with ``request.state.after_commit`` runs after the commit.
+
+    Requests for ``without_session`` (exact paths of endpoints that run their own transactions)
+    get no session at all: ``request.state.db`` is then missing, so a use of it fails loudly
+    instead of writing outside the endpoint's transactions.
     """
 
-    def __init__(self, app: ASGIApp, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        without_session: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.sessions = sessions
+        self.without_session = without_session
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.without_session:
             await self.app(scope, receive, send)
             return
         async with self.sessions() as session:

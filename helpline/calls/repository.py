@@ -7,6 +7,7 @@ which have no user, are bound to the organisation that owns the called number in
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -126,32 +127,61 @@ _LINE_OWNER = select(_LINES.c.organisation_id).where(_LINES.c.number == bindpara
 _INSERT_CALL_ONCE = {
     name: dialect.insert(_CALLS)
     .on_conflict_do_nothing(index_elements=[_CALLS.c.call_sid])
-    .returning(_CALLS.c.id)
+    .returning(_CALLS.c.call_sid)
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
+_CALLS_BY_SID = select(
+    _CALLS.c.call_sid, _CALLS.c.caller_number.is_(None).label("no_number")
+).where(
+    _CALLS.c.organisation_id == bindparam("organisation_id"),
+    _CALLS.c.call_sid.in_(bindparam("sids", expanding=True)),
+)
+_SET_LINE_LOOKUP = text("SELECT set_config(:key, :value, true)")
 
 
 async def organisation_of_line(db: AsyncSession, number: str) -> str | None:
-    """Which organisation owns a helpline number. On PostgreSQL, row-level security lets this
-    one lookup see every organisation's numbers (and nothing else), for this transaction only."""
-    if db.get_bind().dialect.name == "postgresql":
-        await db.execute(text("SELECT set_config(:key, 'on', true)"), {"key": LINE_LOOKUP_SETTING})
-    organisation_id = (await db.execute(_LINE_OWNER, {"number": number})).scalar_one_or_none()
-    if db.get_bind().dialect.name == "postgresql":
-        await db.execute(text("SELECT set_config(:key, 'off', true)"), {"key": LINE_LOOKUP_SETTING})
-    return organisation_id
+    """Which organisation owns a helpline number."""
+    return (await organisations_of_lines(db, [number])).get(number)
 
 
-class ForeignCallSid(Exception):
-    """A CallSid already recorded for another organisation's line (Twilio's CallSids are
-    unique, so this is an anomaly to log, not caller input)."""
+async def organisations_of_lines(db: AsyncSession, numbers: Iterable[str]) -> dict[str, str]:
+    """The organisation of each helpline number we have (unknown numbers are left out). On
+    PostgreSQL, row-level security lets these lookups see every organisation's numbers (and
+    nothing else), for this transaction only."""
+    postgres = db.get_bind().dialect.name == "postgresql"
+    if postgres:
+        await db.execute(_SET_LINE_LOOKUP, {"key": LINE_LOOKUP_SETTING, "value": "on"})
+    owners = {}
+    for number in dict.fromkeys(numbers):
+        organisation_id = (await db.execute(_LINE_OWNER, {"number": number})).scalar_one_or_none()
+        if organisation_id is not None:
+            owners[number] = organisation_id
+    if postgres:
+        await db.execute(_SET_LINE_LOOKUP, {"key": LINE_LOOKUP_SETTING, "value": "off"})
+    return owners
 
 
-async def insert_call_once(db: AsyncSession, values: dict[str, object]) -> bool:
-    """INSERT ... ON CONFLICT (call_sid) DO NOTHING: True if this statement created the row.
-    Twilio retries and duplicates of one webhook then give one row without a savepoint."""
+async def insert_calls_once(db: AsyncSession, rows: Sequence[dict[str, object]]) -> set[str]:
+    """INSERT ... ON CONFLICT (call_sid) DO NOTHING for each row, in one statement: the CallSids
+    of the rows this statement created. Twilio's retries and duplicates of one webhook then
+    give one row each, without a savepoint."""
+    if not rows:
+        return set()
     statement = _INSERT_CALL_ONCE[db.get_bind().dialect.name]
-    return (await db.execute(statement, values)).scalar_one_or_none() is not None
+    result = await db.execute(statement, list(rows) if len(rows) > 1 else rows[0])
+    return set(result.scalars().all())
+
+
+async def withheld_by_sid(
+    db: AsyncSession, organisation_id: str, sids: Sequence[str]
+) -> dict[str, bool]:
+    """For calls of the organisation already recorded: whether each one has no caller number
+    (withheld, or not a phone number), so that no callback can be offered."""
+    if not sids:
+        return {}
+    parameters = {"organisation_id": organisation_id, "sids": list(sids)}
+    rows = (await db.execute(_CALLS_BY_SID, parameters)).all()
+    return {row.call_sid: bool(row.no_number) for row in rows}
 
 
 async def call_by_sid(db: AsyncSession, organisation_id: str, sid: str) -> HelplineCall | None:

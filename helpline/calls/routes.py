@@ -28,8 +28,15 @@ log = logging.getLogger("helpline.calls.twilio")
 
 
 def twilio_webhook(
-    path: str, endpoint: Endpoint, *, name: str, methods: Sequence[str] = ("POST", "GET")
+    path: str,
+    endpoint: Endpoint,
+    *,
+    name: str,
+    methods: Sequence[str] = ("POST", "GET"),
+    own_transactions: bool = False,
 ) -> DeclaredRoute:
+    """``own_transactions``: the endpoint writes through transactions of its own (the call
+    recorder's), so the request gets no session (see ``DBSessionMiddleware``)."""
     async def handler(request: Request) -> Response:
         request.state.user, request.state.session = None, None
         request.state.permissions = frozenset()
@@ -54,11 +61,12 @@ def twilio_webhook(
     route = DeclaredRoute(path, handler, name=name, methods=list(methods))
     route.access, route.reauth, route.is_api = Access.TWILIO_SIGNED, False, False
     route.twilio_signed = True  # type: ignore[attr-defined]
+    route.own_transactions = own_transactions  # type: ignore[attr-defined]
     return route
 
 
 ROUTES: list[BaseRoute] = [
-    twilio_webhook("/twilio/voice", webhooks.voice, name="twilio:voice"),
+    twilio_webhook("/twilio/voice", webhooks.voice, name="twilio:voice", own_transactions=True),
     twilio_webhook("/twilio/voice/status", webhooks.status, name="twilio:status"),
     twilio_webhook("/twilio/voice/dial-result", webhooks.dial_result, name="twilio:dial_result"),
     twilio_webhook("/twilio/voice/gather", webhooks.gather, name="twilio:gather"),

@@ -1,5 +1,6 @@
-"""Rules for Twilio's callbacks: record the incoming call once, move its state forward only,
-turn "press 1" into one callback request. Called only after the signature has been verified.
+"""Rules for Twilio's callbacks: move a call's state forward only, turn "press 1" into one
+callback request, find who is on duty. Called only after the signature has been verified.
+(The incoming call itself is recorded by ``helpline.calls.recorder``.)
 
 Idempotency: ``helpline_calls.call_sid`` and ``call_events (call_sid, event_key)`` are unique.
 The call is inserted with ON CONFLICT DO NOTHING, and each later callback's first write runs in
@@ -16,23 +17,17 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import crypto
 from helpline import rls
 from helpline.audit import AuditContext, record
 from helpline.calls import repository
 from helpline.calls.fields import (
-    call_row_binding,
-    call_scope,
-    phone_index,
     roster_scope,
     shift_row_binding,
 )
-from helpline.db import new_id
 from helpline.keys import KeyService
 from helpline.models.calls import (
     STATUS_RANK,
     CallbackRequest,
-    CallChannel,
     CallStatus,
     HelplineCall,
     HelplineNumber,
@@ -71,64 +66,14 @@ async def bind_line(deps: Deps, number: str | None) -> str | None:
     return organisation_id
 
 
-@dataclass(frozen=True)
-class ReceivedCall:
-    id: str
-    withheld: bool
-
-
-async def receive_call(
-    deps: Deps, *, organisation_id: str, sid: str, caller: str | None
-) -> ReceivedCall:
-    """The call with this CallSid, created (once) if new.
-
-    The hot path of every incoming call, so it is three statements: the insert (which does
-    nothing if the CallSid is known), the call's data key, the audit event. The caller number
-    is encrypted before the insert under a key made in memory, and that key is stored only if
-    the insert created the row: a lost race or a retried webhook leaves no key behind.
-    """
-    call_id = new_id()
-    values: dict[str, object] = {
-        "id": call_id,
-        "organisation_id": organisation_id,
-        "call_sid": sid,
-        "channel": CallChannel.HELPLINE,
-        "status": CallStatus.RINGING,
-        "received_at": deps.now,
-        "caller_withheld": caller is None,
-    }
-    key = None
-    if caller is not None:
-        key = crypto.DataKey.generate(key_id=1)
-        binding = call_row_binding(organisation_id, call_id, "caller_number")
-        values["caller_number"] = key.encrypt_value(caller, binding)
-        values["caller_number_index"] = phone_index(deps.keys).compute(caller)
-    if not await repository.insert_call_once(deps.db, values):
-        existing = await repository.call_by_sid(deps.db, organisation_id, sid)
-        if existing is None:  # the CallSid belongs to another organisation's line
-            raise repository.ForeignCallSid(sid)
-        return ReceivedCall(id=existing.id, withheld=existing.caller_number is None)
-    if key is not None:
-        await deps.keys.store_new_key(deps.db, call_scope(call_id), key)
-    await record(
-        deps.db,
-        context=deps.context,
-        action="call.received",
-        organisation_id=organisation_id,
-        object_type="call",
-        object_id=call_id,
-        fields=["caller_number"] if caller else [],
-        details={"withheld": caller is None},
-    )
-    return ReceivedCall(id=call_id, withheld=caller is None)
-
-
-async def duty_phones(deps: Deps, organisation_id: str) -> list[str]:
+async def duty_phones(
+    db: AsyncSession, keys: KeyService, organisation_id: str, *, now: datetime
+) -> list[str]:
     """Decrypted phones of the officers on duty now, each once, in shift order."""
     phones: list[str] = []
-    for shift in await repository.shifts_on_duty(deps.db, organisation_id, now=deps.now):
-        phone = await deps.keys.decrypt(
-            deps.db,
+    for shift in await repository.shifts_on_duty(db, organisation_id, now=now):
+        phone = await keys.decrypt(
+            db,
             scope=roster_scope(organisation_id),
             binding=shift_row_binding(shift.organisation_id, shift.id),
             blob=shift.phone,

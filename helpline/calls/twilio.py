@@ -11,7 +11,9 @@ facts and addresses: the TwiML below is fixed text plus the duty phones being di
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -140,8 +142,10 @@ def call_sid(params: ImmutableMultiDict[str, str], name: str = "CallSid") -> str
     return value
 
 
+@functools.lru_cache(maxsize=64)
 def line_number(value: str) -> str | None:
-    """Our helpline number (Twilio's ``To``) in E.164, or None."""
+    """Our helpline number (Twilio's ``To``) in E.164, or None. Cached: it is one of a few
+    public numbers, and parsing it was a tenth of the webhook's own work."""
     try:
         return crypto.normalise_phone(value)
     except ValueError:
@@ -196,8 +200,16 @@ def _xml(response: VoiceResponse) -> str:
     return str(response)
 
 
-def answer(*, duty_phones: list[str], line: str, withheld: bool, urls: Urls) -> str:
+def answer(*, duty_phones: Sequence[str], line: str, withheld: bool, urls: Urls) -> str:
     """The incoming call: greeting, 112, then ring every on-duty officer at once."""
+    return _answer(tuple(duty_phones), line, withheld, urls)
+
+
+# Every call with the same officers on duty gets the same document, and building it was a fifth
+# of the webhook's own work. The cache holds the last few documents, so the duty phones dialled
+# lately: the process decrypts those for every call anyway, and holds the key that does.
+@functools.lru_cache(maxsize=32)
+def _answer(duty_phones: tuple[str, ...], line: str, withheld: bool, urls: Urls) -> str:
     response = VoiceResponse()
     response.say(GREETING, **VOICE)
     if not duty_phones:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from helpline import clock
 from helpline.calls import repository, telephony, twilio
+from helpline.calls.recorder import CallRecorder, IncomingCall
 from helpline.calls.twilio import Urls
 from helpline.models.calls import HelplineCall
 
@@ -51,24 +52,25 @@ async def voice(request: Request) -> Response:
     sid = twilio.call_sid(params)
     line = twilio.line_number(twilio.single(params, "To"))
     caller = twilio.caller_number(twilio.single(params, "From", required=False))
-    deps = _deps(request)
-    organisation_id = await telephony.bind_line(deps, line)
-    if organisation_id is None or line is None:
+    if line is None:
         return _unrouted(request, line)
-    # The roster first: recording the call appends to the audit chain, whose head stays locked
-    # (PostgreSQL) until the commit, so that comes last.
-    phones = await telephony.duty_phones(deps, organisation_id)
-    try:
-        call = await telephony.receive_call(
-            deps, organisation_id=organisation_id, sid=sid, caller=caller
+    recorder: CallRecorder = request.app.state.call_recorder
+    answer = await recorder.record(
+        IncomingCall(
+            line=line, sid=sid, caller=caller, received_at=clock.now(),
+            request_id=request.state.request_id,
         )
-        withheld = call.withheld
-    except repository.ForeignCallSid:
+    )
+    if answer.organisation_id is None:
+        return _unrouted(request, line)
+    if answer.foreign:
         # Cannot happen with Twilio's unique CallSids; should it, the caller still gets through
         # (without the callback offer, which needs a recorded call).
         log.error("request %s: CallSid already recorded elsewhere", request.state.request_id)
-        withheld = True
-    xml = twilio.answer(duty_phones=phones, line=line, withheld=withheld, urls=_urls(request))
+    xml = twilio.answer(
+        duty_phones=answer.duty_phones, line=line, withheld=not answer.can_call_back,
+        urls=_urls(request),
+    )
     return _twiml(xml)
 
 

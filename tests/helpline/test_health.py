@@ -19,3 +19,19 @@ async def test_readyz_is_503_when_migrations_are_behind(client, admin_engine):
         await connection.execute(text("UPDATE alembic_version SET version_num = 'old'"))
     response = await client.get("/readyz")
     assert response.status_code == 503 and response.json()["migrations"] == "behind"
+
+
+async def test_start_up_configures_the_mappers_and_freezes_what_it_built(app, monkeypatch):
+    import gc
+
+    from helpline import app as app_module
+
+    configured = []
+    monkeypatch.setattr(app_module, "configure_mappers", lambda: configured.append(True))
+    gc.unfreeze()
+    try:
+        async with app.router.lifespan_context(app):
+            assert configured == [True]
+            assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # the test process's objects go back to the collector
