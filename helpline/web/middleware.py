@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from starlette.datastructures import MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -37,6 +36,15 @@ STATIC_HEADERS = {
 }
 
 
+_STATIC_RAW = [(name.lower().encode(), value.encode()) for name, value in STATIC_HEADERS.items()]
+# Headers this middleware decides: any the app set are replaced (and a server banner dropped).
+_REPLACED = frozenset(
+    {name for name, _ in _STATIC_RAW}
+    | {b"content-security-policy", b"x-request-id", b"cache-control", b"server"}
+)
+_NO_STORE, _CACHE_STATIC = b"no-store", b"public, max-age=3600"
+
+
 class SecurityHeadersMiddleware:
     """Adds the SECURITY.md §8 headers to every response, including errors and 404s.
 
@@ -59,14 +67,20 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in STATIC_HEADERS.items():
-                    headers[name] = value
-                headers["Content-Security-Policy"] = content_security_policy(nonce)
-                headers["X-Request-Id"] = state["request_id"]
-                headers["Cache-Control"] = "public, max-age=3600" if is_static else "no-store"
-                if "server" in headers:
-                    del headers["server"]
+                # Raw header pairs in one pass: a MutableHeaders assignment scans the whole
+                # list each time, and this runs for every response.
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", ())
+                    if name.lower() not in _REPLACED
+                ]
+                headers += _STATIC_RAW
+                headers.append(
+                    (b"content-security-policy", content_security_policy(nonce).encode())
+                )
+                headers.append((b"x-request-id", state["request_id"].encode()))
+                headers.append((b"cache-control", _CACHE_STATIC if is_static else _NO_STORE))
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

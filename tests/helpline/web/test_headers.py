@@ -51,3 +51,23 @@ async def test_every_get_route_has_the_headers_signed_out_and_in(client, world):
 async def test_pages_contain_no_inline_script_or_style(client):
     html = (await client.get("/login")).text
     assert "<script" not in html and "style=" not in html and "<style" not in html
+
+
+async def test_headers_an_endpoint_sets_itself_are_replaced_not_doubled():
+    import httpx
+    from starlette.responses import Response
+
+    from helpline.web.middleware import SecurityHeadersMiddleware
+
+    async def endpoint(scope, receive, send):  # type: ignore[no-untyped-def]
+        response = Response(
+            "x", headers={"Cache-Control": "public", "Server": "leaky/1.0", "X-Kept": "yes"}
+        )
+        await response(scope, receive, send)
+
+    transport = httpx.ASGITransport(app=SecurityHeadersMiddleware(endpoint))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as client:
+        response = await client.get("/page")
+    assert response.headers.get_list("cache-control") == ["no-store"]
+    assert response.headers["x-kept"] == "yes"
+    _check(response)
