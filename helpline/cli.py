@@ -58,7 +58,16 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="HELPLINE_WORKERS",
+    help="Processes serving requests (env HELPLINE_WORKERS). On PostgreSQL, about one per core; "
+    "SQLite has one writer, so more than one gains little there.",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """Serve the web application."""
     import uvicorn
 
@@ -68,6 +77,7 @@ def serve(host: str, port: int) -> None:
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         proxy_headers=True,
         server_header=False,
         log_level="info",

@@ -111,3 +111,29 @@ def test_demo_is_refused_in_production(tmp_path):
     assert "keyring created" in run(tmp_path, "keys", "init", **env).stdout
     refused = run(tmp_path, "demo", check=False, **env)
     assert refused.returncode != 0 and "refused in production" in refused.stderr
+
+
+def test_serve_runs_the_app_factory_with_the_workers_asked_for(monkeypatch, tmp_path):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from helpline.cli import main
+
+    started: list[dict[str, object]] = []
+
+    def run_server(app: str, **options: object) -> None:
+        started.append(options | {"app": app})
+
+    monkeypatch.setattr(uvicorn, "run", run_server)
+    for name in [n for n in os.environ if n.startswith("HELPLINE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    assert runner.invoke(main, ["serve"]).exit_code == 0
+    assert runner.invoke(main, ["serve", "--workers", "3"]).exit_code == 0
+    assert runner.invoke(main, ["serve"], env={"HELPLINE_WORKERS": "2"}).exit_code == 0
+    assert [options["workers"] for options in started] == [1, 3, 2]
+    assert {options["app"] for options in started} == {"helpline.app:create_app"}
+    assert all(options["factory"] and not options["server_header"] for options in started)
+    refused = runner.invoke(main, ["serve", "--workers", "0"])
+    assert refused.exit_code == 2 and len(started) == 3
