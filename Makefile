@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: run test install lint bench messages clean
 
+# SECURITY.md's figures: 100 % branch coverage for crypto/, authorisation, audit and the Twilio
+# code (the suite as a whole: at least 90 %).
+FULLY_COVERED := crypto/*,helpline/authz.py,helpline/rls.py,helpline/audit/*,helpline/calls/twilio.py,helpline/calls/webhooks.py,helpline/calls/telephony.py,helpline/calls/recorder.py
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -29,9 +33,10 @@ test: install
 	# Real-browser tests in their own run: sync Playwright holds an event loop that the
 	# asyncio tests of the same process must not meet.
 	$(BIN)/pytest -m browser --cov --cov-append
-	$(BIN)/coverage report --skip-covered --fail-under=80
-	$(BIN)/coverage report --include='crypto/*' --fail-under=100 > /dev/null \
-		|| (echo "crypto/ must have 100% branch coverage"; $(BIN)/coverage report --include='crypto/*' -m; exit 1)
+	$(BIN)/coverage report --skip-covered --fail-under=90
+	$(BIN)/coverage report --include='$(FULLY_COVERED)' --fail-under=100 > /dev/null \
+		|| (echo "SECURITY.md: 100% branch coverage for these"; \
+		    $(BIN)/coverage report --include='$(FULLY_COVERED)' -m; exit 1)
 
 lint: install
 	$(BIN)/ruff check helpline crypto alembic

@@ -44,6 +44,17 @@ async def test_a_call_to_a_number_that_is_not_a_phone_number_is_unrouted_and_wri
     assert _dialled(response.text) == [] and await counts(world) == before
 
 
+async def test_a_status_callback_for_a_number_that_is_not_a_phone_number_is_a_no_op(
+    client, world, line
+):
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    before = await counts(world)
+    params = call_params(sid, To="client:abc", CallStatus="completed")
+    response = await post_signed(client, "/twilio/voice/status", params)
+    assert response.status_code == 204 and await counts(world) == before
+
+
 async def test_the_same_duty_phone_on_two_shifts_is_dialled_once(client, world, app, line):
     await on_duty(world, app, line, DUTY)
     await on_duty(world, app, line, DUTY, user_id=line.supervisor.id)
