@@ -11,7 +11,8 @@ one of their data keys, one append of their audit events, one commit. Each reque
 until the transaction holding its call has committed, so the guarantee is unchanged. Nothing
 waits for company: there is no timer and no size to fill, so under light load a group is one
 call, recorded at once. A group whose transaction fails is recorded again call by call, so one
-bad call cannot fail the others.
+bad call cannot fail the others (unless the database itself is unreachable: then every call of
+the group gets the error at once, and Twilio turns to the fallback number).
 
 Why by hand: SQLAlchemy and the drivers commit per session; no maintained library groups the
 transactions of concurrent requests (PostgreSQL's own ``commit_delay`` shares only the flush).
@@ -25,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import crypto
@@ -40,6 +43,8 @@ from helpline.models.calls import CallChannel, CallStatus
 log = logging.getLogger("helpline.calls.recorder")
 
 MAX_GROUP = 200  # bounds one transaction's statements and the time a lock is held
+# Failures of the database itself rather than of one call's data: not retried call by call.
+_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError)
 
 
 @dataclass(frozen=True)
@@ -106,9 +111,12 @@ class CallRecorder:
     async def _record_group(self, group: list[_Waiting]) -> None:
         try:
             answers = await record_calls(self._sessions, self._keys, [c for c, _ in group])
-        except Exception as exc:  # noqa: BLE001 - handed to the waiting request, or retried
-            if len(group) == 1:
-                _settle(group[0][1], exception=exc)
+        except Exception as exc:  # noqa: BLE001 - handed to the waiting requests, or retried
+            if len(group) == 1 or isinstance(exc, _UNAVAILABLE):
+                # One call, or a database that cannot be reached: trying again call by call
+                # would only make every caller wait longer for the same error.
+                for _call, future in group:
+                    _settle(future, exception=exc)
                 return
             log.warning("a group of %d calls failed; recording them one by one", len(group))
             for waiting in group:

@@ -190,6 +190,7 @@ class FakeStore:
         self.hold = asyncio.Event()
         self.hold.set()
         self.failing: set[str] = set()
+        self.error: Exception = RuntimeError("this group cannot be written")
         self.started = asyncio.Event()
 
     async def __call__(self, sessions, keys, calls: Sequence[IncomingCall]) -> list[CallAnswer]:  # type: ignore[no-untyped-def]
@@ -197,7 +198,7 @@ class FakeStore:
         self.started.set()
         await self.hold.wait()
         if self.failing & {call.sid for call in calls}:
-            raise RuntimeError("this group cannot be written")
+            raise self.error
         return [CallAnswer(organisation_id=f"org-of-{call.sid}") for call in calls]
 
 
@@ -251,6 +252,21 @@ async def test_a_failing_group_is_retried_call_by_call_and_only_the_bad_call_fai
     assert store.groups == [["a", "b", "c"], ["a"], ["b"], ["c"]]
     assert results[0] == CallAnswer("org-of-a") and results[2] == CallAnswer("org-of-c")
     assert isinstance(results[1], RuntimeError)
+
+
+async def test_an_unreachable_database_fails_the_whole_group_at_once_without_retries(store):
+    from sqlalchemy.exc import OperationalError
+
+    recorder = _recorder()
+    store.failing = {"a"}
+    store.error = OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+    store.hold.clear()
+    tasks = [asyncio.create_task(recorder.record(incoming(sid))) for sid in "abc"]
+    await _settle_all()
+    store.hold.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert store.groups == [["a", "b", "c"]]
+    assert all(isinstance(r, OperationalError) for r in results)
 
 
 async def test_a_request_that_goes_away_leaves_the_others_and_its_call_is_still_recorded(store):
