@@ -90,7 +90,7 @@ class KeyService:
             )
         if not rows:
             return
-        await db.execute(_INSERT_KEY, rows if len(rows) > 1 else rows[0])
+        await db.execute(_INSERT_KEY, rows)
         cache = self._cache(db)
         for scope, key in keys:
             cache[(scope, key.key_id)] = key

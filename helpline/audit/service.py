@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -95,12 +96,14 @@ async def record_all(db: AsyncSession, entries: Sequence[AuditEntry]) -> list[Re
         last_seq, last_hash = values["seq"], values["entry_hash"]
         rows.append(values)
         recorded.append(RecordedEvent(last_seq, last_hash))
-    await db.execute(_INSERT_EVENT, rows if len(rows) > 1 else rows[0])
+    await db.execute(_INSERT_EVENT, rows)  # one row, or executemany
     await db.execute(_MOVE_HEAD, {"new_seq": last_seq, "new_hash": last_hash})
     return recorded
 
 
-def _row(entry: AuditEntry, *, seq: int, occurred_at: Any, prev_hash: bytes) -> dict[str, Any]:
+def _row(
+    entry: AuditEntry, *, seq: int, occurred_at: datetime, prev_hash: bytes
+) -> dict[str, Any]:
     actor = entry.context.actor
     return {
         "seq": seq,

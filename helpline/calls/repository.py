@@ -168,7 +168,7 @@ async def insert_calls_once(db: AsyncSession, rows: Sequence[dict[str, object]])
     if not rows:
         return set()
     statement = _INSERT_CALL_ONCE[db.get_bind().dialect.name]
-    result = await db.execute(statement, list(rows) if len(rows) > 1 else rows[0])
+    result = await db.execute(statement, list(rows))
     return set(result.scalars().all())
 
 
