@@ -177,20 +177,38 @@ def _wrk(
     )
 
 
-def _count_calls(database_url: str) -> int:
+def _count_calls(database_url: str) -> tuple[int, int]:
+    """Calls recorded, and their call.received audit events (one each)."""
     import asyncio
 
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    async def count() -> int:
+    async def count() -> tuple[int, int]:
         engine = create_async_engine(database_url)
         async with engine.connect() as connection:
-            rows = (await connection.execute(text("SELECT count(*) FROM helpline_calls"))).scalar()
+            calls = (await connection.execute(text("SELECT count(*) FROM helpline_calls"))).scalar()
+            events = (
+                await connection.execute(
+                    text("SELECT count(*) FROM audit_events WHERE action = 'call.received'")
+                )
+            ).scalar()
         await engine.dispose()
-        return int(rows or 0)
+        return int(calls or 0), int(events or 0)
 
     return asyncio.run(count())
+
+
+def _verify_audit_chain(environ: dict[str, str]) -> str:
+    """`helpline audit verify` on the benchmark's database: the calls recorded together, by
+    one process or several, must still form one unbroken chain."""
+    result = subprocess.run(
+        [sys.executable, "-m", "helpline.cli", "audit", "verify"],
+        env=environ, cwd=ROOT, capture_output=True, text=True, check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"audit verify failed: {result.stdout}{result.stderr}")
+    return result.stdout.strip()
 
 
 def main() -> None:
@@ -247,15 +265,18 @@ def main() -> None:
                 sys.exit(f"{result.name}: {result.errors} errors or answers other than 2xx")
         # Every answered call was a new one and was recorded; calls still in flight when wrk
         # stopped may be recorded without being counted as answered.
-        recorded = _count_calls(database_url)
+        recorded, received_events = _count_calls(database_url)
         if not answered <= recorded <= answered + 2 * args.concurrency:
             sys.exit(f"{answered} calls answered, {recorded} recorded")
+        if received_events != recorded:
+            sys.exit(f"{recorded} calls recorded, {received_events} call.received audit events")
+        chain = _verify_audit_chain(environ)
         engine = "PostgreSQL" if database_url.startswith("postgresql") else "SQLite"
         loop = (f"paced: {args.pause_ms} ms between a connection's calls, NOT the closed loop "
                 "of the targets" if args.pause_ms else "closed loop")
         print(f"Signed POST /twilio/voice, {args.concurrency} connections (wrk, {loop}), "
               f"{engine}, {args.workers} uvicorn worker(s); {answered} calls answered, "
-              f"{recorded} recorded")
+              f"{recorded} recorded, each with its audit event; {chain}")
         print(app.line())
         print(bare.line())
         ratio = app.p99_ms / bare.p99_ms
