@@ -30,6 +30,9 @@ def test_compose_migrates_as_the_owner_before_the_app_serves_in_production_mode(
     assert migrate["command"] == ["helpline", "migrate"]
     assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert app["command"][:2] == ["helpline", "serve"] and "migrate" not in app["command"]
+    # PostgreSQL takes several serving processes (SQLite would not: one writer).
+    workers = re.fullmatch(r"\$\{HELPLINE_WORKERS:-(\d+)\}", app["environment"]["HELPLINE_WORKERS"])
+    assert workers and int(workers.group(1)) >= 2
     for service in (migrate, app):
         env = service["environment"]
         assert env["HELPLINE_ENV"] == "production"
