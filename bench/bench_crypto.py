@@ -211,6 +211,46 @@ def run_sqlalchemy(
     return elapsed
 
 
+def run_row_sealed(directory: str, rows: list[tuple[str, int, list[str]]]) -> float:
+    """Not our format, for the decision issue 3 leaves open: all eight fields of a row sealed
+    as ONE raw AES-GCM blob (length-prefixed values, the row bound as AAD), through Core.
+    It shows what a per-row format could reach; the specified format is per field."""
+    ciphers = [AESGCM(os.urandom(32)) for _ in range(CASES)]
+    engine = fresh_engine(directory, "row")
+    table = sa.Table(
+        "persons", metadata := sa.MetaData(), sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("case_no", sa.Integer), sa.Column("sealed", CiphertextBlob()),
+    )
+    metadata.create_all(engine)
+
+    def seal(row_id: str, case: int, values: list[str]) -> bytes:
+        nonce = os.urandom(12)
+        plaintext = b"".join(_U32(len(v)) + v for v in (value.encode() for value in values))
+        return nonce + ciphers[case].encrypt(nonce, plaintext, row_id.encode())
+
+    def open_(row_id: str, case: int, blob: bytes) -> list[str]:
+        plaintext = ciphers[case].decrypt(blob[:12], blob[12:], row_id.encode())
+        values, at = [], 0
+        while at < len(plaintext):
+            size = struct.unpack_from(">I", plaintext, at)[0]
+            values.append(plaintext[at + 4 : at + 4 + size].decode())
+            at += 4 + size
+        return values
+
+    start = time.perf_counter()
+    with engine.begin() as connection:
+        connection.execute(
+            table.insert(),
+            [{"id": r, "case_no": c, "sealed": seal(r, c, v)} for r, c, v in rows],
+        )
+    with engine.connect() as connection:
+        read = [open_(r.id, r.case_no, r.sealed) for r in connection.execute(sa.select(table))]
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    assert sorted(read) == sorted(values for _, _, values in rows)
+    return elapsed
+
+
 def run_sqlite3(
     directory: str,
     rows: list[tuple[str, int, list[str]]],
@@ -349,6 +389,7 @@ def database_round_trip() -> None:
             identity_encode,
             identity_decode,
         ),
+        "raw AESGCM, one blob per row (not our format)": lambda d: run_row_sealed(d, rows),
         "plain TEXT (stdlib sqlite3)": lambda d: run_sqlite3(
             d, rows, "TEXT", identity_encode, identity_decode
         ),
@@ -388,6 +429,9 @@ def database_round_trip() -> None:
     raw_plain = times["plain TEXT (stdlib sqlite3)"]
     raw_ours = times["ours DataKey -> BLOB (stdlib sqlite3)"]
     print(f"   ours / plain (stdlib sqlite3):       {raw_ours / raw_plain:.2f}x   (context)")
+    sealed_rows = times["raw AESGCM, one blob per row (not our format)"]
+    print(f"   one blob per row / plain (Core):     {sealed_rows / plain:.2f}x"
+          "   (a per-row format, for the open decision; not what is specified)")
 
 
 if __name__ == "__main__":
