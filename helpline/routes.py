@@ -24,7 +24,7 @@ from helpline.relocation import routes as relocation_routes
 from helpline.reminders import routes as reminders_routes
 from helpline.shell import endpoints as shell
 from helpline.threats import routes as threats_routes
-from helpline.web.routing import api, page
+from helpline.web.routing import api, page, share_allowed_methods
 from helpline.web.templating import TEMPLATE_DIR, NavEntry
 
 STATIC_DIR = TEMPLATE_DIR.parent / "static"
@@ -94,6 +94,8 @@ ROUTES: list[BaseRoute] = [
     *FOUNDATION_ROUTES,
     *(route for domain in DOMAIN_ROUTES for route in domain.ROUTES),
 ]
+
+share_allowed_methods(ROUTES)
 
 for domain in DOMAIN_ROUTES:
     openapi.register(getattr(domain, "OPENAPI_OPERATIONS", {}))

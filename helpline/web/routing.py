@@ -14,7 +14,8 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from helpline import clock, rls
 from helpline.audit import AuditContext
@@ -31,6 +32,26 @@ class DeclaredRoute(Route):
     access: RouteAccess
     reauth: bool
     is_api: bool
+    # Every method of every route on this path (see share_allowed_methods).
+    allowed_methods: frozenset[str] = frozenset()
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Starlette answers a wrong method with this one route's methods; a 405's Allow must
+        # name all the methods the path has (RFC 9110, 15.5.6), also those of sibling routes.
+        if self.methods and scope["method"] not in self.methods:
+            allowed = self.allowed_methods or frozenset(self.methods)
+            raise HTTPException(status_code=405, headers={"Allow": ", ".join(sorted(allowed))})
+        await super().handle(scope, receive, send)
+
+
+def share_allowed_methods(routes: Sequence[BaseRoute]) -> None:
+    """Give each declared route the methods of all declared routes with the same path."""
+    by_path: dict[str, set[str]] = {}
+    declared = [route for route in routes if isinstance(route, DeclaredRoute)]
+    for route in declared:
+        by_path.setdefault(route.path, set()).update(route.methods or ())
+    for route in declared:
+        route.allowed_methods = frozenset(by_path[route.path])
 
 
 def page(

@@ -25,6 +25,17 @@ async def test_wrong_method_is_405(client):
     assert (await client.put("/login", content=b"x")).status_code == 405
 
 
+async def test_a_405_allows_every_method_of_the_path_also_those_of_sibling_routes(client):
+    # GET and POST of /api/v1/cases/{id}/persons are two routes (two permissions).
+    for method in ("OPTIONS", "DELETE", "PATCH"):
+        response = await client.request(method, "/api/v1/cases/x/persons")
+        assert response.status_code == 405
+        assert response.headers["allow"] == "GET, HEAD, POST"
+        assert response.json() == {"error": "method_not_allowed"}
+    response = await client.put("/api/v1/me")
+    assert response.status_code == 405 and response.headers["allow"] == "GET, HEAD"
+
+
 async def test_oversize_body_is_413_and_changes_nothing(client, world):
     before = await _counts(world)
     response = await client.post(
