@@ -13,6 +13,38 @@ from starlette.applications import Starlette
 from helpline import __version__
 
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+INVALID = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
+    "required": ["error", "fields"],
+}
+
+
+def json_doc(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """A response with a JSON body."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A required JSON request body (``helpline.web.forms.read_json`` reads it)."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+# What every API operation can answer besides its success: no token, or not permitted.
+FAILURES = {
+    "401": json_doc("No valid token", ERROR),
+    "403": json_doc("The token's user may not do this", ERROR),
+}
+# And an operation on a case that reads a JSON body (read_json, the services' rules).
+WRITE_FAILURES = {
+    **FAILURES,
+    "400": json_doc("Malformed JSON, or not an object", ERROR),
+    "404": json_doc("No such case readable by the user", ERROR),
+    "409": json_doc("A rule refused the change (rules named)", ERROR),
+    "413": json_doc("Body too large", ERROR),
+    "415": json_doc("Not application/json", ERROR),
+    "422": json_doc("Invalid fields: a code per field, never the value", INVALID),
+}
 
 OPERATIONS: dict[str, dict[str, Any]] = {
     "api:me": {

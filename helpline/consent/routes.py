@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
 from helpline.consent import api as consent_api
@@ -17,7 +18,6 @@ from helpline.consent import endpoints as consent
 from helpline.consent import labels as consent_labels
 from helpline.consent.conditions import conditions_for_case
 from helpline.consent.service import consent_summary
-from helpline.persons.routes import FAILURES, WRITE_FAILURES, body, json_doc
 from helpline.web.routing import api, page
 from helpline.web.templating import NavEntry
 
@@ -160,13 +160,13 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "consent:api_create": {
         "summary": "Record a new consent version (supersedes the person's consent in force)",
         "parameters": [_path("case_id")],
-        "requestBody": body(_CONSENT_INPUT),
+        "requestBody": json_body(_CONSENT_INPUT),
         "responses": {"201": json_doc("Recorded", _CONSENT), **WRITE_FAILURES},
     },
     "consent:api_revoke": {
         "summary": "Revoke a consent; takes effect at once",
         "parameters": [_path("consent_id")],
-        "requestBody": body(_REVOCATION),
+        "requestBody": json_body(_REVOCATION),
         "responses": {"200": json_doc("Revoked", _CONSENT), **WRITE_FAILURES},
     },
     "conditions:api_get": {
@@ -177,13 +177,13 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "conditions:api_create": {
         "summary": "Record the conditions the person signed",
         "parameters": [_path("case_id")],
-        "requestBody": body(_AGREEMENT_INPUT),
+        "requestBody": json_body(_AGREEMENT_INPUT),
         "responses": {"201": json_doc("Recorded", _CREATED), **WRITE_FAILURES},
     },
     "conditions:api_breach": {
         "summary": "Record a breach of the current conditions (description encrypted)",
         "parameters": [_path("case_id")],
-        "requestBody": body(_BREACH_INPUT),
+        "requestBody": json_body(_BREACH_INPUT),
         "responses": {"201": json_doc("Recorded", _CREATED), **WRITE_FAILURES},
     },
 }

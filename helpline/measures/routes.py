@@ -10,12 +10,12 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
 from helpline.measures import api as measures_api
 from helpline.measures import endpoints as measures
 from helpline.measures import labels as measures_labels
-from helpline.persons.routes import FAILURES, WRITE_FAILURES, body, json_doc
 from helpline.web.routing import api, page
 from helpline.web.templating import NavEntry
 
@@ -117,7 +117,7 @@ _CASE = [_path("case_id")]
 def _write(summary: str, schema: dict[str, Any], params: list[Any], created: bool):  # type: ignore[no-untyped-def]
     ok = {"201": json_doc("Created", _CREATED)} if created else {"200": json_doc("Updated",
                                                                                  _OBJECT)}
-    return {"summary": summary, "parameters": params, "requestBody": body(schema),
+    return {"summary": summary, "parameters": params, "requestBody": json_body(schema),
             "responses": {**ok, **WRITE_FAILURES}}
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
 from helpline.persons import api as persons_api
@@ -73,33 +74,10 @@ NAVIGATION: tuple[NavEntry, ...] = (
 
 # --- OpenAPI operations (registered by helpline/routes.py) -------------------------------------
 
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
-_INVALID = {
-    "type": "object",
-    "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
-    "required": ["error", "fields"],
-}
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 
-def json_doc(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-FAILURES = {
-    "401": json_doc("No valid token", _ERROR),
-    "403": json_doc("The token's user may not do this", _ERROR),
-}
-WRITE_FAILURES = {
-    **FAILURES,
-    "400": json_doc("Malformed JSON", _ERROR),
-    "404": json_doc("No such case readable by the user", _ERROR),
-    "409": json_doc("A rule refused the change", _ERROR),
-    "413": json_doc("Body too large", _ERROR),
-    "415": json_doc("Not JSON", _ERROR),
-    "422": json_doc("Invalid fields: a code per field, never the value", _INVALID),
-}
 _PERSON_SUMMARY = {
     "type": "object",
     "properties": {
@@ -155,10 +133,6 @@ _HIT = {
 }
 
 
-def body(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
 OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "persons:api_list": {
         "summary": "The persons on a case: pseudonyms and roles, never names (audited)",
@@ -169,14 +143,14 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
                 "properties": {"persons": {"type": "array", "items": _PERSON_SUMMARY}},
                 "required": ["persons"],
             }),
-            "404": json_doc("No such case readable by the user", _ERROR),
+            "404": json_doc("No such case readable by the user", ERROR),
             **FAILURES,
         },
     },
     "persons:api_create": {
         "summary": "Add a person to a case (names, number and notes are stored encrypted)",
         "parameters": [_CASE_ID],
-        "requestBody": body(_PERSON_INPUT),
+        "requestBody": json_body(_PERSON_INPUT),
         "responses": {
             "201": json_doc("Added", {
                 "type": "object",
@@ -188,7 +162,7 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     },
     "persons:api_search": {
         "summary": "Find persons by identity number among readable cases (audited with purpose)",
-        "requestBody": body(_SEARCH_INPUT),
+        "requestBody": json_body(_SEARCH_INPUT),
         "responses": {
             "200": json_doc("Case references and pseudonyms only", {
                 "type": "object",

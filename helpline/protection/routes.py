@@ -12,9 +12,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
-from helpline.persons.routes import FAILURES, WRITE_FAILURES, body, json_doc
 from helpline.protection import api as protection_api
 from helpline.protection import endpoints as protection
 from helpline.protection import labels as protection_labels
@@ -128,7 +128,7 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "protection:api_set_measure": {
         "summary": "Record or change a person's protected-data measure (one per level)",
         "parameters": [_CASE_ID, _PERSON_ID],
-        "requestBody": body(_MEASURE_INPUT),
+        "requestBody": json_body(_MEASURE_INPUT),
         "responses": {
             "200": json_doc("Saved", {
                 "type": "object",
@@ -143,7 +143,7 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
         "summary": "Read a location vault entry (named users only, purpose required, audited)",
         "description": "Break-glass is not available through the API (no re-authentication).",
         "parameters": [_CASE_ID, _ENTRY_ID],
-        "requestBody": body({
+        "requestBody": json_body({
             "type": "object",
             "properties": {"purpose": {"type": "string", "minLength": 5, "maxLength": 200}},
             "required": ["purpose"],

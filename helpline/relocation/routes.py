@@ -11,9 +11,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
-from helpline.persons.routes import FAILURES, WRITE_FAILURES, body, json_doc
 from helpline.relocation import api as relocation_api
 from helpline.relocation import endpoints as relocation
 from helpline.relocation import labels as relocation_labels
@@ -139,7 +139,7 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "relocation:api_create": {
         "summary": "Create a draft plan (the target municipality is stored encrypted)",
         "parameters": [_path("case_id")],
-        "requestBody": body(_PLAN_INPUT),
+        "requestBody": json_body(_PLAN_INPUT),
         "responses": {"201": json_doc("Created", _CREATED), **WRITE_FAILURES},
     },
     "relocation:api_get": {
@@ -150,19 +150,19 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "relocation:api_step_add": {
         "summary": "Add a step to a draft plan (due no earlier than the plan's start)",
         "parameters": [_path("case_id"), _path("plan_id")],
-        "requestBody": body(_STEP_INPUT),
+        "requestBody": json_body(_STEP_INPUT),
         "responses": {"201": json_doc("Added", _CREATED), **WRITE_FAILURES},
     },
     "relocation:api_step_update": {
         "summary": "Update a step's state, due date, responsible organisation or note",
         "parameters": [_path("case_id"), _path("plan_id"), _path("step_id")],
-        "requestBody": body(_STEP_CHANGE),
+        "requestBody": json_body(_STEP_CHANGE),
         "responses": {"200": json_doc("Updated", {"type": "object"}), **WRITE_FAILURES},
     },
     "relocation:api_transition": {
         "summary": "Submit, return, start, complete, cancel or revise a plan (approval: browser)",
         "parameters": [_path("case_id"), _path("plan_id")],
-        "requestBody": body(_TRANSITION),
+        "requestBody": json_body(_TRANSITION),
         "responses": {"200": json_doc("Moved", {"type": "object"}), **WRITE_FAILURES},
     },
 }

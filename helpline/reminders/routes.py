@@ -6,9 +6,9 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import FAILURES, json_doc
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
-from helpline.persons.routes import FAILURES, json_doc
 from helpline.reminders import endpoints as reminders
 from helpline.reminders import labels as reminder_labels
 from helpline.reminders.service import case_section
