@@ -16,13 +16,6 @@ treats loopback origins as potentially trustworthy, so no TLS is needed here.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,11 +24,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.conftest import require
+from tests.support.live_server import LiveServer
+from tests.support.live_server import live_server as start_live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,123 +39,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT = 20.0  # seconds for /healthz to answer
-COMMAND_TIMEOUT = 60.0  # seconds for one CLI command (migrate, demo, demo-code)
 PAGE_TIMEOUT_MS = 10_000
-TOTP_STEP_SECONDS = 30
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _helpline_command() -> list[str]:
-    # The interpreter running pytest, so the server runs the same code and packages as the tests.
-    return [sys.executable, "-m", "helpline.cli"]
-
-
-def _server_environ(data_dir: Path, base_url: str) -> dict[str, str]:
-    # Nothing HELPLINE_* leaks in from the developer's shell: the server sees only what we set.
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("HELPLINE_")}
-    # The repository first on the path: an editable install made before a package gained its
-    # __init__.py would otherwise import that package as an empty namespace package.
-    environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
-    )
-    environ.update(
-        HELPLINE_ENV="development",
-        HELPLINE_DATA_DIR=str(data_dir),
-        HELPLINE_DATABASE_URL=f"sqlite+aiosqlite:///{data_dir / 'helpline_e2e_test.db'}",
-        HELPLINE_PUBLIC_BASE_URL=base_url,
-    )
-    return environ
-
-
-def _totp_step() -> int:
-    return int(time.time() // TOTP_STEP_SECONDS)
-
-
-@dataclass
-class LiveServer:
-    base_url: str
-    env: dict[str, str]
-    log_path: Path
-    process: subprocess.Popen[bytes] = field(repr=False)
-    # The TOTP step of the last code handed out per e-mail (see demo_code).
-    _code_steps: dict[str, int] = field(default_factory=dict, repr=False)
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
-    def run(self, *args: str) -> str:
-        """Run a ``helpline`` CLI command against this server's database; returns its stdout."""
-        result = subprocess.run(
-            [*_helpline_command(), *args],
-            cwd=REPO_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-        )
-        assert result.returncode == 0, (
-            f"helpline {' '.join(args)} failed ({result.returncode}):\n"
-            f"{result.stdout}\n{result.stderr}"
-        )
-        return result.stdout
-
-    def demo_code(self, email: str) -> str:
-        """The demo user's current TOTP code, never one of a step already handed out.
-
-        The app accepts a code once per user and 30-second step (replay protection), and every
-        module in tests/e2e shares this server. A second code for the same user within one step
-        would be refused, so this waits (at most one step) for a fresh step instead.
-        """
-        while _totp_step() <= self._code_steps.get(email, -1):
-            time.sleep(0.2)
-        code = self.run("demo-code", email).strip()
-        # The code belongs to a step between the call and now: remember the later, to be safe.
-        self._code_steps[email] = _totp_step()
-        assert code.isdigit() and len(code) == 6, code
-        return code
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no server log)"
-
-
-def _wait_until_healthy(server: LiveServer) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"helpline serve exited with {server.process.returncode}:\n{server.log_tail()}"
-            )
-        try:
-            with urllib.request.urlopen(server.url("/healthz"), timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(
-        f"helpline serve did not answer /healthz within {STARTUP_TIMEOUT:.0f} s:\n"
-        f"{server.log_tail()}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="package")
@@ -169,37 +47,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The real app on http://127.0.0.1:<free port>, with migrated schema and demo users."""
     data_dir = tmp_path_factory.mktemp("e2e") / "data"
     data_dir.mkdir()
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = _server_environ(data_dir, base_url)
-    log_path = data_dir.parent / "server.log"
-
-    for args in (("migrate",), ("demo",)):
-        result = subprocess.run(
-            [*_helpline_command(), *args],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"helpline {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*_helpline_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(base_url=base_url, env=env, log_path=log_path, process=process)
-    try:
-        _wait_until_healthy(server)
+    with start_live_server(data_dir) as server:
         yield server
-    finally:
-        _stop(process)
 
 
 @pytest.fixture(scope="package")

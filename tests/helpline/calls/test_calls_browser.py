@@ -1,13 +1,13 @@
 """In a real Chromium against the real server (uvicorn, as ``helpline serve`` runs it): a call
 comes in through a signed Twilio webhook over real HTTP, and an officer completes it.
 
-The server here has a Twilio auth token and the demo helpline number mapped, unlike the shared
-e2e server, so it is started by this module; the browser fixtures are the shared ones.
+The server here has a Twilio auth token, unlike the shared e2e server, so it is started by
+this module (the demo data map the demo helpline number); the browser fixtures are the shared
+ones.
 """
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -24,14 +24,6 @@ try:
     from tests.e2e.conftest import (  # noqa: F401 - fixtures used by name
         CHROMIUM,
         CHROMIUM_ARGS,
-        COMMAND_TIMEOUT,
-        REPO_ROOT,
-        LiveServer,
-        _free_port,
-        _helpline_command,
-        _server_environ,
-        _stop,
-        _wait_until_healthy,
         context,
         page,
         problems,
@@ -42,30 +34,14 @@ except ImportError:  # pragma: no cover - the browser fixture reports this (fail
         raise
     pytest.skip("Playwright or the e2e fixtures are not available", allow_module_level=True)
 
+from helpline.calls.telephony import DEMO_LINE
 from tests.helpline.calls.conftest import TOKEN, sign
+from tests.support.live_server import LiveServer, live_server
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.browser
-
-DEMO_LINE = "+46701740605"
-MAP_DEMO_LINE = """
-import asyncio
-from helpline.app import create_app
-from helpline.accounts.service import organisation_by_name
-from helpline.calls.telephony import ensure_demo_line
-from helpline.db import session_factory
-from helpline.demo import POLICE
-
-async def main():
-    app = create_app()
-    async with session_factory(app.state.engine)() as db, db.begin():
-        await ensure_demo_line(db, await organisation_by_name(db, POLICE))
-    await app.state.engine.dispose()
-
-asyncio.run(main())
-"""
 
 
 @pytest.fixture(scope="module")
@@ -90,32 +66,8 @@ def browser() -> Iterator[Browser]:
 def calls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("calls-e2e") / "data"
     data_dir.mkdir()
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {**_server_environ(data_dir, base_url), "HELPLINE_TWILIO_AUTH_TOKEN": TOKEN}
-    for command in (
-        [*_helpline_command(), "migrate"],
-        [*_helpline_command(), "demo"],
-        [env.get("PYTHON", _helpline_command()[0]), "-c", MAP_DEMO_LINE],
-    ):
-        result = subprocess.run(
-            command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
-            timeout=COMMAND_TIMEOUT,
-        )
-        if result.returncode != 0:
-            pytest.fail(f"{command[-1]} failed:\n{result.stdout}\n{result.stderr}")
-    log_path = data_dir.parent / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [*_helpline_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-    server = LiveServer(base_url=base_url, env=env, log_path=log_path, process=process)
-    try:
-        _wait_until_healthy(server)
+    with live_server(data_dir, HELPLINE_TWILIO_AUTH_TOKEN=TOKEN) as server:
         yield server
-    finally:
-        _stop(process)
 
 
 def _incoming_call(server: LiveServer, query: str = "") -> None:
