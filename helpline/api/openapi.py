@@ -6,8 +6,11 @@ they are short, and a generator would add a dependency for little).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from typing import Any
 
+from jsonschema import Draft202012Validator, ValidationError
 from starlette.applications import Starlette
 
 from helpline import __version__
@@ -93,12 +96,164 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 }
 
 
+# No text a client sends may hold U+0000: PostgreSQL's text cannot store it, and no person,
+# note or search term needs it. Added to every string of every request schema (see register),
+# so the document says it and body_errors / query_errors enforce it.
+NO_NUL: dict[str, Any] = {
+    "not": {"type": "string", "pattern": "\\u0000"}, "x-error": "invalid_character"}
+
+
+def _refusing_nul(schema: Any) -> Any:
+    """A copy of a request schema in which every string schema also refuses U+0000."""
+    if isinstance(schema, list):
+        return [_refusing_nul(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    copy = {key: _refusing_nul(value) for key, value in schema.items()}
+    kinds = schema.get("type")
+    kinds = [kinds] if isinstance(kinds, str) else kinds if isinstance(kinds, list) else []
+    if "string" in kinds and not ({"enum", "const"} & schema.keys()):
+        copy["allOf"] = [*copy.get("allOf", []), NO_NUL]
+    return copy
+
+
+def _request_refusing_nul(operation: dict[str, Any]) -> dict[str, Any]:
+    operation = dict(operation)
+    if "requestBody" in operation:
+        operation["requestBody"] = _refusing_nul(operation["requestBody"])
+    if "parameters" in operation:
+        operation["parameters"] = [
+            {**p, "schema": _refusing_nul(p.get("schema", {}))} if p.get("in") == "query" else p
+            for p in operation["parameters"]
+        ]
+    return operation
+
+
 def register(operations: dict[str, dict[str, Any]]) -> None:
     """Add a domain's operations (keyed by route name); a name means one operation only."""
+    operations = {name: _request_refusing_nul(op) for name, op in operations.items()}
     clash = {name for name, op in operations.items() if OPERATIONS.get(name, op) != op}
     if clash:
         raise ValueError(f"OpenAPI operations registered twice: {sorted(clash)}")
     OPERATIONS.update(operations)
+
+
+# What a body that breaks its request schema gets, per field: the codes the parsers use.
+_CODES = {
+    "required": "required",
+    "type": "invalid_type",
+    "maxLength": "too_long",
+    "minLength": "too_short",
+    "maxItems": "too_many",
+    "minItems": "too_few",
+    "minimum": "out_of_range",
+    "maximum": "out_of_range",
+}
+
+
+@functools.cache
+def _body_validator(operation: str) -> Draft202012Validator | None:
+    body = OPERATIONS.get(operation, {}).get("requestBody", {})
+    schema = body.get("content", {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return None
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _code(error: ValidationError) -> str:
+    own = error.schema.get("x-error") if isinstance(error.schema, dict) else None
+    if own:  # the schema names its code, the one its parser gives for the same mistake
+        return str(own)
+    if error.instance == "" and error.validator in ("minLength", "format", "pattern"):
+        return "required"  # as the parsers say of an empty required text
+    if error.validator == "format" and error.validator_value == "date":
+        return "invalid_date"
+    return _CODES.get(str(error.validator), "invalid")
+
+
+def body_errors(operation: str, body: dict[str, Any]) -> dict[str, str]:
+    """Where a JSON body breaks the operation's documented request schema: a code per field
+    (never the value), empty when it conforms. The document is the contract, so the server
+    holds every client to it; the parsers behind it then check what a schema cannot say.
+
+    A subschema may name its code with ``x-error`` (an OpenAPI extension), so that a client
+    gets the same code whichever of the two layers finds the mistake."""
+    validator = _body_validator(operation)
+    if validator is None:
+        return {}
+    errors: dict[str, str] = {}
+    for error in validator.iter_errors(body):
+        if error.validator == "required" and not error.path:
+            # A conditional requirement (if/then) may name its own code.
+            code = str(error.schema.get("x-error") or "required")
+            for name in error.validator_value:
+                if name not in body:
+                    errors.setdefault(name, code)
+            continue
+        if error.validator == "additionalProperties" and not error.path:
+            allowed = error.schema.get("properties", {})
+            for name in body:
+                if name not in allowed:
+                    errors.setdefault(name, "not_allowed")
+            continue
+        field = str(error.path[0]) if error.path else "body"
+        errors.setdefault(field, _code(error))
+    return errors
+
+
+@functools.cache
+def _query_validators(operation: str) -> dict[str, Draft202012Validator]:
+    return {
+        parameter["name"]: Draft202012Validator(
+            parameter.get("schema", {}), format_checker=Draft202012Validator.FORMAT_CHECKER
+        )
+        for parameter in OPERATIONS.get(operation, {}).get("parameters", [])
+        if parameter.get("in") == "query"
+    }
+
+
+def _from_query(raw: str, validator: Draft202012Validator) -> object:
+    """A query string value as the schema's type: a number for "integer", else the text."""
+    kinds = validator.schema.get("type")
+    if "integer" in (kinds if isinstance(kinds, list) else [kinds]):
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    return raw
+
+
+def query_errors(operation: str, query: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Where the query string breaks the operation's documented query parameters: a code per
+    parameter. Undocumented parameters are ignored; a documented one given twice is refused."""
+    validators = _query_validators(operation)
+    if not validators:
+        return {}
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
+    for name, raw in query:
+        validator = validators.get(name)
+        if validator is None:
+            continue
+        if name in seen:
+            errors.setdefault(name, "repeated")
+            continue
+        seen.add(name)
+        error = next(validator.iter_errors(_from_query(raw, validator)), None)
+        if error is not None:
+            errors[name] = _code(error)
+    return errors
+
+
+def _shared_answers(operation: dict[str, Any]) -> dict[str, Any]:
+    """What the shared checks answer, documented wherever they apply: read_json's 400, 413,
+    415 and 422 for an operation with a body, the query check's 422 for one with a query."""
+    answers: dict[str, Any] = {}
+    if "requestBody" in operation:
+        answers.update({k: WRITE_FAILURES[k] for k in ("400", "413", "415", "422")})
+    if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+        answers["422"] = WRITE_FAILURES["422"]
+    return answers
 
 
 def build_document(app: Starlette) -> dict[str, Any]:
@@ -108,6 +263,7 @@ def build_document(app: Starlette) -> dict[str, Any]:
             continue
         for method in sorted(getattr(route, "methods", set()) - {"HEAD"}):
             operation = {"operationId": route.name, **OPERATIONS[route.name]}
+            operation["responses"] = {**_shared_answers(operation), **operation["responses"]}
             paths.setdefault(route.path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -9,10 +9,14 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
+from helpline.api.openapi import body_errors
+from helpline.errors import InvalidInput
 from helpline.web.middleware import BodyTooLarge
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-MAX_JSON_BYTES = 32 * 1024
+# Enough for the largest body a request schema admits (a threat assessment at every limit:
+# about 127,000 characters), even with each character escaped as \uXXXX: six bytes each.
+MAX_JSON_BYTES = 768 * 1024
 
 
 async def read_form(request: Request) -> FormData:
@@ -20,11 +24,26 @@ async def read_form(request: Request) -> FormData:
     if not content_type.startswith(FORM_TYPES):
         raise HTTPException(status_code=415, detail="unsupported_media_type")
     try:
-        return await request.form(max_files=0, max_fields=200)
+        form = await request.form(max_files=0, max_fields=200)
     except (HTTPException, BodyTooLarge):
         raise
     except Exception as exc:  # python-multipart raises several types for broken bodies
         raise HTTPException(status_code=400, detail="malformed_form") from exc
+    if any(holds_nul(key) or holds_nul(value) for key, value in form.multi_items()):
+        # No browser sends U+0000 from a form, and PostgreSQL's text cannot store it.
+        raise HTTPException(status_code=400, detail="malformed_form")
+    return form
+
+
+def holds_nul(value: object) -> bool:
+    """Whether text, or any text inside a JSON value, holds U+0000."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(holds_nul(k) or holds_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(holds_nul(item) for item in value)
+    return False
 
 
 def text(form: FormData, name: str, *, max_length: int = 1000) -> str:
@@ -35,7 +54,8 @@ def text(form: FormData, name: str, *, max_length: int = 1000) -> str:
 
 
 async def read_json(request: Request) -> dict[str, Any]:
-    """A JSON object body: wrong type 415, too large 413, malformed or not an object 400."""
+    """A JSON object body: wrong type 415, too large 413, malformed or not an object 400, not
+    as the API operation's documented request schema 422 (a code per field)."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         raise HTTPException(status_code=415)
     raw = await request.body()
@@ -47,4 +67,8 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise HTTPException(status_code=400) from None
     if not isinstance(body, dict):
         raise HTTPException(status_code=400)
+    operation = getattr(request.state, "api_operation", None)
+    errors = body_errors(operation, body) if operation else {}
+    if errors:
+        raise InvalidInput(errors)
     return body

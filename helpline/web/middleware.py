@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -122,5 +122,9 @@ class BodyTooLarge(Exception):
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
-    response = PlainTextResponse("Request body too large", status_code=413)
+    response: Response
+    if scope["path"].startswith("/api/"):  # as the API's other errors, and its document say
+        response = JSONResponse({"error": "request_too_large"}, status_code=413)
+    else:
+        response = PlainTextResponse("Request body too large", status_code=413)
     await response(scope, receive, send)

@@ -18,10 +18,13 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from helpline import clock, rls
+from helpline.api import openapi
 from helpline.audit import AuditContext
 from helpline.auth import sessions, tokens
 from helpline.authz import ROLE_PERMISSIONS, Access, Permission
+from helpline.errors import InvalidInput
 from helpline.web import csrf
+from helpline.web.forms import holds_nul
 from helpline.web.i18n import LANGUAGE_COOKIE, negotiate
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -93,6 +96,8 @@ def _declare(
 ) -> DeclaredRoute:
     async def handler(request: Request) -> Response:
         db = request.state.db
+        if is_api:  # read_json holds the body to this operation's documented request schema
+            request.state.api_operation = name
         await rls.allow_identity_lookup(db)
         if is_api:
             await authenticate_bearer(request)
@@ -104,6 +109,14 @@ def _declare(
         denial = _deny(request, access, is_api=is_api)
         if denial is not None:
             return denial
+        if any(holds_nul(value) for value in request.path_params.values()):
+            raise HTTPException(status_code=404)  # no row's id holds U+0000
+        if not is_api and holds_nul(request.query_params.multi_items()):
+            raise HTTPException(status_code=400, detail="malformed_query")
+        if is_api:  # the query string as the document says (the body: see forms.read_json)
+            errors = openapi.query_errors(name, request.query_params.multi_items())
+            if errors:
+                raise InvalidInput(errors)
         if reauth and not _recently_authenticated(request):
             return RedirectResponse(request.url_for("auth:reauth"), status_code=303)
         if not is_api and request.method not in csrf.SAFE_METHODS:

@@ -44,6 +44,22 @@ async def test_oversize_body_is_413_and_changes_nothing(client, world):
     )
     assert response.status_code == 413
     assert await _counts(world) == before
+    # The API answers in JSON, as its document says.
+    api = await client.post("/api/v1/persons/search", content=b"{" + b" " * 2_000_000 + b"}",
+                            headers={"content-type": "application/json"})
+    assert api.status_code == 413 and api.json() == {"error": "request_too_large"}
+    # Under the server's limit but over the JSON reader's (see forms.MAX_JSON_BYTES).
+    from helpline.models.users import Role
+    from tests.helpline.api.test_api import _token
+
+    officer = await world.user(await world.organisation(), Role.POLICE_CASE_OFFICER)
+    secret, _ = await _token(world, officer.id)
+    before = await _counts(world)
+    api = await client.post("/api/v1/persons/search", content=b"{" + b" " * 800_000 + b"}",
+                            headers={"content-type": "application/json",
+                                     "authorization": f"Bearer {secret}"})
+    assert api.status_code == 413 and api.json() == {"error": "request_too_large"}
+    assert await _counts(world) == before
 
 
 async def test_oversize_streamed_body_without_length_is_413(client):
