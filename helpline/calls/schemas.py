@@ -143,9 +143,11 @@ def parse_local_datetime(value: str) -> datetime | None:
     """``YYYY-MM-DDTHH:MM`` as the browser's datetime-local sends it, in Swedish time."""
     try:
         local = datetime.strptime(value, "%Y-%m-%dT%H:%M")
+        return local.replace(tzinfo=LOCAL_TIME).astimezone(UTC)
     except ValueError:
         return None
-    return local.replace(tzinfo=LOCAL_TIME).astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30 Swedish time is before the year 1 in UTC
+        return None
 
 
 def local_input(moment: datetime | None) -> str:

@@ -130,7 +130,7 @@ def single(params: ImmutableMultiDict[str, str], name: str, *, required: bool = 
     if len(values) > 1 or (required and not values):
         raise BadParameters(name)
     value = values.pop() if values else ""
-    if len(value) > 200:
+    if len(value) > 200 or "\x00" in value:  # nothing of Twilio's holds U+0000
         raise BadParameters(name)
     return value
 

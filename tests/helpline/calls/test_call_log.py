@@ -148,8 +148,9 @@ async def test_a_call_that_came_another_way_is_logged_by_hand(client, world, lin
     calls = await world.scalars(select(HelplineCall).where(HelplineCall.channel == CallChannel.WALK_IN))
     assert len(calls) == 1 and calls[0].call_sid is None and calls[0].caller_withheld
     assert calls[0].logged_by_user_id == line.officer.id and calls[0].completed_at is not None
-    refused = await client.post("/calls/new", data={**data, "received_at": "yesterday"})
-    assert refused.status_code == 422 and 'id="received_at-error"' in refused.text
+    for nonsense in ("yesterday", "0001-01-01T00:30"):  # the second is before the year 1 in UTC
+        refused = await client.post("/calls/new", data={**data, "received_at": nonsense})
+        assert refused.status_code == 422 and 'id="received_at-error"' in refused.text
 
 
 async def test_the_intake_link_is_offered_once_the_call_is_completed(client, world, line):

@@ -177,3 +177,15 @@ async def test_a_chunked_body_without_length_is_cut_off_at_the_limit() -> None:
     with pytest.raises(twilio.BodyTooLarge):
         await twilio._read_body(Request(scope, receive))
     assert chunks  # it stopped reading instead of taking everything in
+
+
+async def test_a_signed_parameter_holding_u0000_is_refused_before_any_write(
+    client, world, line
+):
+    # The dial status is stored as Twilio sends it; PostgreSQL's text cannot hold U+0000.
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    before = await counts(world)
+    params = call_params(sid, DialCallStatus="busy\x00", DialCallDuration="0")
+    response = await post_signed(client, "/twilio/voice/dial-result", params)
+    assert response.status_code == 400 and await counts(world) == before
