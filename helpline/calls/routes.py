@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
 from helpline.audit import AuditContext
 from helpline.authz import Access, Permission
 from helpline.calls import api as calls_api
@@ -146,7 +147,6 @@ NAVIGATION: tuple[NavEntry, ...] = (
 
 # --- OpenAPI operations (merged into helpline.api.openapi.OPERATIONS) --------------------------
 
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 _ID = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
 _ENUMS = {
     "caller_type": ["SELF", "RELATIVE", "PROFESSIONAL", "UNKNOWN"],
@@ -197,26 +197,18 @@ _COMPLETION = {
         "anonymous": {"type": "boolean"},
         "acute_danger_advice": {"type": "boolean"},
         "summary": {"type": "string", "maxLength": 1000},
-        "case_id": {"type": "string", "format": "uuid"},
+        # A case to link the call to; "" links none.
+        "case_id": {"anyOf": [{"type": "string", "format": "uuid"}, {"const": ""}]},
     },
     "required": ["caller_type", "channel", "outcome"],
 }
 
 
-def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-_FAILURES = {
-    "401": _json("No valid token", _ERROR),
-    "403": _json("The token's user may not log calls", _ERROR),
-}
-
 OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "calls:api_list": {
         "summary": "Today's and recent calls of the user's organisation (no caller numbers)",
         "responses": {
-            "200": _json(
+            "200": json_doc(
                 "Calls, newest first",
                 {
                     "type": "object",
@@ -224,27 +216,24 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
                     "required": ["calls"],
                 },
             ),
-            **_FAILURES,
+            **FAILURES,
         },
     },
     "calls:api_get": {
         "summary": "One call with its summary and earlier calls from the same number (audited)",
         "parameters": [_ID],
         "responses": {
-            "200": _json("The call", _CALL_DETAIL),
-            "404": _json("No such call in the organisation", _ERROR),
-            **_FAILURES,
+            "200": json_doc("The call", _CALL_DETAIL),
+            "404": json_doc("No such call in the organisation", ERROR),
+            **FAILURES,
         },
     },
     "calls:api_complete": {
         "summary": "Complete (or update) the record of a call",
         "parameters": [_ID],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _COMPLETION}},
-        },
+        "requestBody": json_body(_COMPLETION),
         "responses": {
-            "200": _json(
+            "200": json_doc(
                 "Saved",
                 {
                     "type": "object",
@@ -256,13 +245,8 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
                     "required": ["id", "completed", "outcome"],
                 },
             ),
-            "400": _json("Malformed JSON", _ERROR),
-            "404": _json("No such call in the organisation", _ERROR),
-            "413": _json("Body too large", _ERROR),
-            "415": _json("Not JSON", _ERROR),
-            "422": _json("Invalid fields", {**_ERROR, "properties": {
-                "error": {"type": "string"}, "fields": {"type": "object"}}}),
-            **_FAILURES,
+            **{k: v for k, v in WRITE_FAILURES.items() if k != "409"},
+            "404": json_doc("No such call in the organisation", ERROR),
         },
     },
 }

@@ -29,7 +29,10 @@ def parse_local_datetime(value: str) -> datetime | None:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=clock.SWEDEN)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:30 Swedish time is before the year 1 in UTC
+        return None
 
 
 def intake_from(values: Mapping[str, Any], *, listed: Mapping[str, list[str]]) -> IntakeInput:

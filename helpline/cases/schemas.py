@@ -70,10 +70,38 @@ def parse_enum(
         return None
 
 
+TRUE_VALUES = (True, "yes", "true", "1", "on")
+FALSE_VALUES = (False, "no", "false", "0")
+
+
 def parse_tristate(value: object) -> bool | None:
     """Yes / no / not yet answered, from a form or JSON."""
-    if value in (True, "yes", "true", "1", "on"):
+    if value in TRUE_VALUES:
         return True
-    if value in (False, "no", "false", "0"):
+    if value in FALSE_VALUES:
         return False
     return None
+
+
+# --- JSON Schema fragments for the case API (the shared ones: helpline.api.schema) ----------
+
+# A time as ``parse_local_datetime`` (cases/forms.py) reads it: ISO 8601 date and time, with an
+# offset or "Z", or without one (``datetime-local``, Swedish time). Every date is a real one
+# (leap years included), years 1000 to 9999.
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_LEAP_YEAR = "(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[2468][048]|[13579][26])00)"
+_DATE = f"(?:[1-9][0-9]{{3}}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
+_TIME = "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?"
+_OFFSET = "(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
+LOCAL_DATETIME = f"^{_DATE}T{_TIME}{_OFFSET}$"
+
+
+TRISTATE_SCHEMA = {
+    "enum": [*TRUE_VALUES, *FALSE_VALUES, "", None],
+    "description": 'Yes: true, "yes", "true", "1" or "on"; no: false, "no", "false" or "0"; '
+                   'not yet answered: null or "" (or left out).',
+}

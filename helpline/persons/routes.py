@@ -12,10 +12,13 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
+from helpline.api.schema import EDGE, FILLED
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
+from helpline.models.cases import IdType, PersonRole, RelationKind
 from helpline.persons import api as persons_api
 from helpline.persons import endpoints as persons
+from helpline.persons import identity, schemas
 from helpline.persons import labels as persons_labels
 from helpline.persons.service import persons_for_case
 from helpline.web.routing import api, page
@@ -75,7 +78,36 @@ NAVIGATION: tuple[NavEntry, ...] = (
 # --- OpenAPI operations (registered by helpline/routes.py) -------------------------------------
 
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type": "string"}}
-_NULLABLE_STRING = {"type": ["string", "null"]}
+_ROLES = [role.value for role in PersonRole]
+_ID_TYPES = [kind.value for kind in IdType]
+_SWEDISH_TYPES = [kind.value for kind in identity.SWEDISH_TYPES]
+_FILLED, _EDGE = FILLED, EDGE
+# YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC, YYYYMMDDNNNC or YYYYMMDD-NNNC, a space around the
+# separator allowed (crypto.normalise_personnummer's forms; the parser reads 40 characters).
+# The date, check digit and serial are checked after.
+_SWEDISH_NUMBER = {
+    "pattern": rf"^{_EDGE}(?:[0-9]{{6}} ?[-+]?|[0-9]{{8}} ?-?) ?[0-9]{{4}}{_EDGE}$",
+    "maxLength": 40,
+    "x-error": "id_format",
+}
+# A foreign number is free text with a letter or digit (its blind index keeps only those). The
+# pattern says so for ASCII; that a character beyond it is a letter or digit (Unicode's
+# categories, after NFKC) is checked after: the two regex dialects disagree on "\w".
+_FOREIGN_NUMBER = {"pattern": "[0-9A-Za-z]|[^\\x00-\\x7f]", "x-error": "foreign_id_format"}
+
+
+def _when(condition: dict[str, Any], then: dict[str, Any]) -> dict[str, Any]:
+    return {"if": condition, "then": then}
+
+
+def _given(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The body has ``name`` and it matches ``schema``."""
+    return {"properties": {name: schema}, "required": [name]}
+
+
+def _needs(name: str, *schemas: dict[str, Any]) -> dict[str, Any]:
+    """The body must have ``name``, matching every one of ``schemas``."""
+    return {"properties": {name: {"allOf": list(schemas)}}, "required": [name]}
 
 
 _PERSON_SUMMARY = {
@@ -83,43 +115,88 @@ _PERSON_SUMMARY = {
     "properties": {
         "id": {"type": "string", "format": "uuid"},
         "pseudonym": {"type": "string"},
-        "role": {"type": "string", "enum": ["DEFECTOR", "RELATIVE"]},
-        "id_type": {"type": "string"},
+        "role": {"type": "string", "enum": _ROLES},
+        "id_type": {"type": "string", "enum": _ID_TYPES},
         "birth_year": {"type": ["integer", "null"]},
         "interpreter_needed": {"type": "boolean"},
     },
-    "required": ["id", "pseudonym", "role", "id_type", "interpreter_needed"],
+    "required": ["id", "pseudonym", "role", "id_type", "birth_year", "interpreter_needed"],
 }
 _PERSON_INPUT = {
     "type": "object",
     "properties": {
-        "role": {"type": "string", "enum": ["DEFECTOR", "RELATIVE"]},
-        "given_name": {"type": "string", "maxLength": 100},
-        "family_name": {"type": "string", "maxLength": 100},
+        "role": {"type": "string", "minLength": 1, "enum": _ROLES},
+        "given_name": {"type": "string", "maxLength": schemas.NAME_MAX},
+        "family_name": {"type": "string", "maxLength": schemas.NAME_MAX},
         "id_type": {
-            "type": "string", "enum": ["PERSONNUMMER", "SAMORDNINGSNUMMER", "NONE", "FOREIGN"]
+            "type": "string", "enum": [*_ID_TYPES, ""], "description": "Empty or absent: NONE",
         },
-        "id_number": {"type": "string", "maxLength": 40},
-        "birth_year": {"type": ["integer", "string"]},
+        "id_number": {
+            "type": "string", "maxLength": identity.FOREIGN_MAX,
+            "description": "Required for PERSONNUMMER, SAMORDNINGSNUMMER and FOREIGN; empty or "
+                           "absent for NONE. A Swedish number's date and check digit must be "
+                           "right and match its type (day + 60 for a samordningsnummer).",
+        },
+        "birth_year": {
+            "type": ["integer", "string", "null"],
+            "description": "Four digits, within the last 120 years; a Swedish number's year if "
+                           "both are given. Empty, null or absent: unknown (or the number's).",
+            "allOf": [{"x-error": "invalid_year", "anyOf": [
+                {"type": "integer", "minimum": 1000, "maximum": 9999},
+                {"type": "string", "pattern": f"^{_EDGE}(?:[0-9]{{4}})?{_EDGE}$"},
+                {"type": "null"},
+            ]}],
+        },
         "interpreter_needed": {"type": "boolean"},
-        "interpreter_language": {"type": "string", "maxLength": 40},
-        "notes": {"type": "string", "maxLength": 5000},
-        "relation_to": {"type": "string", "format": "uuid"},
-        "relation_kind": {
-            "type": "string", "enum": ["PARTNER", "CHILD", "PARENT", "SIBLING", "GUARDIAN"]
+        "interpreter_language": {
+            "type": "string", "maxLength": schemas.LANGUAGE_MAX,
+            "description": "Required when interpreter_needed is true",
         },
+        "notes": {"type": "string", "maxLength": schemas.NOTES_MAX},
+        "relation_to": {
+            "type": "string",
+            "description": "A person of this case (with relation_kind: this person is the "
+                           "<relation_kind> of <relation_to>); empty or absent: no relation",
+            "allOf": [{"x-error": "unknown_person",
+                       "anyOf": [{"maxLength": 0}, {"format": "uuid"}]}],
+        },
+        "relation_kind": {"type": "string", "enum": [kind.value for kind in RelationKind] + [""]},
         "lives_with": {"type": "boolean"},
     },
     "required": ["role"],
+    "allOf": [
+        _when(_given("id_type", {"enum": _SWEDISH_TYPES}),
+              _needs("id_number", _FILLED, _SWEDISH_NUMBER)),
+        _when(_given("id_type", {"const": IdType.FOREIGN.value}),
+              _needs("id_number", _FILLED, _FOREIGN_NUMBER)),
+        _when({"properties": {"id_type": {"enum": [IdType.NONE.value, ""]}}},
+              {"properties": {"id_number": {"maxLength": 0, "x-error": "id_not_expected"}}}),
+        _when(_given("interpreter_needed", {"const": True}),
+              _needs("interpreter_language", _FILLED)),
+        _when(_given("relation_to", {"minLength": 1}), _needs("relation_kind", {"minLength": 1})),
+        _when(_given("relation_kind", {"minLength": 1}), _needs("relation_to", {"minLength": 1})),
+    ],
 }
 _SEARCH_INPUT = {
     "type": "object",
     "properties": {
-        "number": {"type": "string"},
-        "kind": {"type": "string", "enum": ["SWEDISH", "FOREIGN"]},
-        "purpose": {"type": "string", "maxLength": 500},
+        "number": {
+            "type": "string", "allOf": [_FILLED],
+            "description": "SWEDISH: a personnummer or samordningsnummer (date and check digit "
+                           "checked); FOREIGN: the number as written",
+        },
+        "kind": {"type": "string", "enum": [*schemas.SEARCH_KINDS, ""],
+                 "description": "Empty or absent: SWEDISH"},
+        "purpose": {"type": "string", "maxLength": schemas.PURPOSE_MAX, "allOf": [_FILLED]},
     },
     "required": ["number", "purpose"],
+    "allOf": [
+        _when({"properties": {"kind": {"enum": ["SWEDISH", ""]}}},
+              {"properties": {"number": _SWEDISH_NUMBER}}),
+        _when(_given("kind", {"const": "FOREIGN"}), {"properties": {"number": {
+            "maxLength": identity.FOREIGN_MAX * 2, **_FOREIGN_NUMBER,
+        }}}),
+    ],
 }
 _HIT = {
     "type": "object",
@@ -154,7 +231,9 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "201": json_doc("Added", {
                 "type": "object",
-                "properties": {"id": {"type": "string"}, "pseudonym": {"type": "string"}},
+                "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "pseudonym": {"type": "string"},
+                },
                 "required": ["id", "pseudonym"],
             }),
             **WRITE_FAILURES,

@@ -30,6 +30,8 @@ def text_of(data: Mapping[str, object], name: str) -> str:
         return ""
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float) and value.is_integer():  # JSON Schema's integer 1985.0
+        return str(int(value))
     return value.strip() if isinstance(value, str) else ""
 
 

@@ -12,12 +12,17 @@ from typing import Any
 
 from starlette.routing import BaseRoute
 
-from helpline.api.openapi import FAILURES, WRITE_FAILURES, json_body, json_doc
+from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
+from helpline.api.schema import EDGE, FILLED, NOT_SPACE
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
+from helpline.models.cases import PersonRole
+from helpline.models.protection import LocationKind, MeasureLevel, MeasureState
 from helpline.protection import api as protection_api
 from helpline.protection import endpoints as protection
 from helpline.protection import labels as protection_labels
+from helpline.protection import measures, schemas
+from helpline.protection.levels import ProtectionLevel
 from helpline.protection.measures import case_protection
 from helpline.web.routing import api, page
 from helpline.web.templating import NavEntry
@@ -67,38 +72,79 @@ CASE_PAGE_SECTIONS = (CasePageSection("protection", case_protection, protection_
 # --- OpenAPI operations (registered by helpline/routes.py) -------------------------------------
 
 _STRING = {"type": "string"}
+_ID = {"type": "string", "format": "uuid"}
 _DATE = {"type": ["string", "null"], "format": "date"}
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": _STRING}
 _PERSON_ID = {"name": "person_id", "in": "path", "required": True, "schema": _STRING}
 _ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": _STRING}
-_LEVELS = ["CONFIDENTIALITY_MARKING", "PROTECTED_REGISTRATION", "FICTITIOUS_IDENTITY"]
-_STATES = ["NOT_APPLICABLE", "PLANNED", "APPLIED", "GRANTED", "REFUSED", "ENDED"]
+_LEVELS = [level.value for level in MeasureLevel]
+_STATES = [state.value for state in MeasureState]
 _MEASURE = {
     "type": "object",
     "properties": {
-        "id": _STRING, "level": {"type": "string", "enum": _LEVELS},
+        "id": _ID, "level": {"type": "string", "enum": _LEVELS},
         "state": {"type": "string", "enum": _STATES}, "counts": {"type": "boolean"},
         "applied_on": _DATE, "decided_on": _DATE, "review_on": _DATE,
         "review_due": {"type": "boolean"},
     },
-    "required": ["id", "level", "state", "counts"],
+    "required": [
+        "id", "level", "state", "counts", "applied_on", "decided_on", "review_on", "review_due",
+    ],
 }
+# A measure's date: empty or null is none (the GET answers null).
+_DAY = {"type": ["string", "null"], "allOf": [
+    {"x-error": "invalid_date", "anyOf": [{"format": "date"}, {"maxLength": 0}]},
+]}
+# A diary number ("Dnr 2026/1234", "UM-2026-12345"): these characters, a digit, at most
+# REFERENCE_MAX_LETTERS letters (so it cannot carry a name). Spelt as one expression without
+# look-ahead: i letters before the first digit, at most the rest after it.
+_LETTER, _OTHER = "[A-Za-zÅÄÖåäö]", "[ .:/_-]"
+_REFERENCE = "^{edge}(?:{any})?{edge}$".format(edge=EDGE, any="|".join(
+    rf"(?:{_OTHER}*{_LETTER}){{{before}}}{_OTHER}*[0-9]"
+    rf"(?:[0-9 .:/_-]*{_LETTER}){{0,{schemas.REFERENCE_MAX_LETTERS - before}}}[0-9 .:/_-]*"
+    for before in range(schemas.REFERENCE_MAX_LETTERS + 1)
+))
+
+
+def _dated(states: frozenset[MeasureState], name: str) -> dict[str, Any]:
+    """In one of ``states`` the measure needs the date ``name`` (code ``<name>_required``)."""
+    return {
+        "if": {"properties": {"state": {"enum": sorted(s.value for s in states)}},
+               "required": ["state"]},
+        "then": {"properties": {name: {"type": "string", "minLength": 1,
+                                       "x-error": f"{name}_required"}},
+                 "required": [name], "x-error": f"{name}_required"},
+    }
+
+
 _MEASURE_INPUT = {
     "type": "object",
     "description": "Exactly these fields: there is none for a new identity, and others are "
-                   "refused (422).",
+                   "refused (422). The dates may not be in the future; decided_on is not "
+                   "before applied_on, review_on not before decided_on.",
     "properties": {
-        "level": {"type": "string", "enum": _LEVELS},
-        "state": {"type": "string", "enum": _STATES},
-        "applied_on": {"type": "string", "format": "date"},
-        "decided_on": {"type": "string", "format": "date"},
-        "review_on": {"type": "string", "format": "date"},
-        "decision_reference": {"type": "string", "maxLength": 40},
+        "level": {"type": "string", "minLength": 1, "enum": _LEVELS},
+        "state": {"type": "string", "minLength": 1, "enum": _STATES},
+        "applied_on": {**_DAY, "description": "Required in APPLIED, GRANTED and REFUSED"},
+        "decided_on": {**_DAY, "description": "Required in GRANTED and REFUSED"},
+        "review_on": _DAY,
+        "decision_reference": {
+            "type": "string", "maxLength": schemas.REFERENCE_MAX,
+            "description": "The decision's diary number: letters (A-Z, ÅÄÖ), digits, spaces and "
+                           f".:/_- only, a digit, at most {schemas.REFERENCE_MAX_LETTERS} letters",
+            "allOf": [{"pattern": _REFERENCE, "x-error": "reference_format"}],
+        },
     },
     "required": ["level", "state"],
     "additionalProperties": False,
+    "allOf": [
+        _dated(measures.APPLIED_STATES, "applied_on"),
+        _dated(measures.DECIDED_STATES, "decided_on"),
+    ],
 }
-_CASE_LEVEL = {"type": "string", "enum": ["NONE", *_LEVELS]}
+# A stated purpose: the parser strips it, then counts (the most: maxLength, on the whole).
+_PURPOSE = rf"^{EDGE}{NOT_SPACE}[\s\S]{{{schemas.PURPOSE_MIN - 2},}}{NOT_SPACE}{EDGE}$"
+_CASE_LEVEL = {"type": "string", "enum": [level.name for level in ProtectionLevel]}
 
 OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "protection:api_get": {
@@ -112,16 +158,17 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
                     "persons": {"type": "array", "items": {
                         "type": "object",
                         "properties": {
-                            "person_id": _STRING, "pseudonym": _STRING, "role": _STRING,
+                            "person_id": _ID, "pseudonym": _STRING,
+                            "role": {"type": "string", "enum": [r.value for r in PersonRole]},
                             "level": _CASE_LEVEL,
                             "measures": {"type": "array", "items": _MEASURE},
                         },
-                        "required": ["person_id", "pseudonym", "level", "measures"],
+                        "required": ["person_id", "pseudonym", "role", "level", "measures"],
                     }},
                 },
                 "required": ["case_level", "persons"],
             }),
-            "404": json_doc("No such case readable by the user", {"type": "object"}),
+            "404": json_doc("No such case readable by the user", ERROR),
             **FAILURES,
         },
     },
@@ -132,7 +179,8 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
         "responses": {
             "200": json_doc("Saved", {
                 "type": "object",
-                "properties": {"id": _STRING, "level": _STRING, "state": _STRING,
+                "properties": {"id": _ID, "level": {"type": "string", "enum": _LEVELS},
+                               "state": {"type": "string", "enum": _STATES},
                                "case_level": _CASE_LEVEL},
                 "required": ["id", "level", "state", "case_level"],
             }),
@@ -145,22 +193,33 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
         "parameters": [_CASE_ID, _ENTRY_ID],
         "requestBody": json_body({
             "type": "object",
-            "properties": {"purpose": {"type": "string", "minLength": 5, "maxLength": 200}},
+            "properties": {"purpose": {
+                "type": "string", "maxLength": schemas.PURPOSE_MAX,
+                "description": f"Why: {schemas.PURPOSE_MIN} to {schemas.PURPOSE_MAX} characters "
+                               "(surrounding whitespace aside), logged",
+                "allOf": [FILLED, {"pattern": _PURPOSE, "x-error": "too_short"}],
+            }},
             "required": ["purpose"],
         }),
         "responses": {
             "200": json_doc("The entry, decrypted", {
                 "type": "object",
                 "properties": {
-                    "entry_id": _STRING, "label_number": {"type": "integer"}, "kind": _STRING,
+                    "entry_id": _ID, "label_number": {"type": "integer"},
+                    "kind": {"type": "string", "enum": [k.value for k in LocationKind]},
                     "valid_from": _DATE, "valid_to": _DATE, "address": _STRING,
                     "whereabouts": _STRING, "notes": _STRING,
                 },
-                "required": ["entry_id", "label_number", "kind", "address", "whereabouts"],
+                "required": [
+                    "entry_id", "label_number", "kind", "valid_from", "valid_to", "address",
+                    "whereabouts", "notes",
+                ],
             }),
             **{k: v for k, v in WRITE_FAILURES.items() if k != "409"},
-            "403": json_doc("Not named for this entry (the refusal is logged)", {
-                "type": "object", "properties": {"error": _STRING}, "required": ["error"],
+            "403": json_doc("Not permitted, or not named for this entry (the refusal is logged, "
+                            "the rule named)", {
+                **ERROR, "properties": {"error": _STRING, "rules": {"type": "array",
+                                                                    "items": _STRING}},
             }),
         },
     },

@@ -51,7 +51,8 @@ async def test_bad_api_input_is_4xx_and_other_organisations_are_404(client, worl
     other = await world.organisation()
     stranger = await _bearer(world, (await world.user(other, Role.POLICE_CASE_OFFICER)).id)
     assert (await client.get(f"/api/v1/calls/{call.id}", headers=stranger)).status_code == 404
-    assert (await client.post(path, json={}, headers=stranger)).status_code == 404
+    complete = {"caller_type": "SELF", "channel": "HELPLINE", "outcome": "REFERRED"}
+    assert (await client.post(path, json=complete, headers=stranger)).status_code == 404
     assert (await client.get("/api/v1/calls")).status_code == 401
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from helpline import clock as clock_module
 from helpline.cases import service as cases_service
 from helpline.consent import conditions
-from helpline.models.cases import Case, CaseEvent, ConditionBreach
+from helpline.models.cases import Case, CaseEvent, ConditionBreach, ConditionsAgreement
 from tests.conftest import csrf_from, login
 from tests.helpline.persons.helpers import audit_count, audit_events, deps_for, office, token
 
@@ -56,6 +56,27 @@ async def test_conditions_and_breaches_through_the_api(client, world):
     assert event.fields == ["description"] and "Kanarie" not in repr(event.details)
     kinds = await world.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == o.case_id))
     assert "CONDITIONS_SIGNED" in kinds and "CONDITION_BREACH" in kinds
+
+
+async def test_conditions_against_the_documented_schema_write_nothing(client, world):
+    o = await office(world)
+    auth = await token(world, o.officer.id)
+    url = f"/api/v1/cases/{o.case_id}/conditions"
+    bad = await client.post(url, headers=auth, json={"signed_on": _day(),
+                                                     "conditions": ["NO_CRIME", 7]})
+    assert bad.status_code == 422 and bad.json()["fields"] == {"conditions": "invalid_type"}
+    unknown = await client.post(url, headers=auth, json={"signed_on": _day(),
+                                                         "conditions": ["NO_SWEARING"]})
+    assert unknown.status_code == 422 and unknown.json()["fields"] == {"conditions": "invalid"}
+    assert await world.scalars(select(ConditionsAgreement)) == []
+    assert (await client.post(url, headers=auth, json={
+        "signed_on": _day(-1), "conditions": ["NO_CRIME"]})).status_code == 201
+    breach = await client.post(url + "/breaches", headers=auth, json={
+        "occurred_on": _day(), "condition": "NO_CRIME", "consequence": "JAIL",
+        "description": ["Snattade"]})
+    assert breach.status_code == 422 and breach.json()["fields"] == {
+        "consequence": "invalid", "description": "invalid_type"}
+    assert await world.scalars(select(ConditionBreach)) == []
 
 
 async def test_the_activation_guard_sees_signed_conditions(client, world):

@@ -80,6 +80,27 @@ async def test_recipients_categories_and_purposes_are_named_and_exist(client, wo
     assert created.json()["recipients"] == [{"id": municipality.id, "name": municipality.name}]
 
 
+async def test_a_body_against_the_documented_schema_writes_nothing(client, world):
+    o, municipality, pid, auth = await _setup(world)
+    url = f"/api/v1/cases/{o.case_id}/consents"
+    body = _body(pid, [municipality.id])
+    bad = await client.post(url, headers=auth, json={
+        **body, "state": "WITHDRAWN", "categories": "IDENTITY", "valid_from": 20260101})
+    assert bad.status_code == 422
+    assert bad.json() == {"error": "invalid_input", "fields": {
+        "state": "invalid", "categories": "invalid_type", "valid_from": "invalid_type"}}
+    assert await world.scalars(select(Consent)) == []
+    created = await client.post(url, headers=auth, json=body)
+    assert created.status_code == 201, created.text
+    revoke = f"/api/v1/consents/{created.json()['id']}/revoke"
+    note = await client.post(revoke, headers=auth, json={"method": "PHONE", "note": {"x": 1}})
+    assert note.status_code == 422 and note.json()["fields"] == {"note": "invalid_type"}
+    method = await client.post(revoke, headers=auth, json={"method": "EMAIL"})
+    assert method.status_code == 422 and method.json()["fields"] == {"method": "invalid"}
+    assert await world.scalars(select(Consent.state)) == [ConsentState.GIVEN]
+    assert await audit_events(world, "consent.revoked") == []
+
+
 async def test_a_minor_needs_a_guardian_with_a_guardian_relation(client, world):
     o = await office(world)
     municipality = await world.organisation(kommunkod="0127")

@@ -236,20 +236,33 @@ async def test_the_api_adds_and_lists_persons_with_pseudonyms_only(client, world
     assert person["pseudonym"] == created.json()["pseudonym"] and person["birth_year"] == 1985
     assert "Apinamn" not in listed.text and "19850612" not in listed.text
     assert len(await audit_events(world, "person.listed")) == 1
+    # 1990.0 is an integer to JSON Schema, so it is the year 1990 (not "unknown").
+    created = await client.post(url, headers=auth, json={"role": "RELATIVE", "birth_year": 1990.0})
+    assert created.status_code == 201, created.text
+    listed = (await client.get(url, headers=auth)).json()["persons"]
+    assert sorted(p["birth_year"] for p in listed) == [1985, 1990]
 
 
 async def test_api_errors_are_json_with_codes_per_field(client, world):
     o = await office(world)
     auth = await token(world, o.officer.id)
     url = f"/api/v1/cases/{o.case_id}/persons"
+    wrong_digit = NUMBER[:-1] + ("0" if NUMBER[-1] != "0" else "1")
+    # Against the documented schema first (an unknown role, a year that is not a number)...
     bad = await client.post(url, headers=auth, json={
-        "role": "BOSS", "id_type": "PERSONNUMMER", "id_number": NUMBER[:-1] + "0"
-        if NUMBER[-1] != "0" else NUMBER[:-1] + "1", "birth_year": 3000})
+        "role": "BOSS", "id_type": "PERSONNUMMER", "id_number": wrong_digit,
+        "birth_year": [1985]})
     assert bad.status_code == 422
     body = bad.json()
     assert body["error"] == "invalid_input"
-    assert body["fields"] == {"role": "invalid", "id_number": "id_check_digit",
-                              "birth_year": "invalid_year"}
+    assert body["fields"] == {"role": "invalid", "birth_year": "invalid_type"}
+    assert NUMBER[:8] not in bad.text
+    # ... then the rules a schema cannot state, every field at once.
+    bad = await client.post(url, headers=auth, json={
+        "role": "DEFECTOR", "id_type": "PERSONNUMMER", "id_number": wrong_digit,
+        "birth_year": 3000})
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == {"id_number": "id_check_digit", "birth_year": "invalid_year"}
     assert NUMBER[:8] not in bad.text
     unknown = await client.post(url, headers=auth, json={
         "role": "RELATIVE", "relation_to": "0" * 8 + "-0000-0000-0000-" + "0" * 12,
@@ -260,6 +273,39 @@ async def test_api_errors_are_json_with_codes_per_field(client, world):
                               )).status_code == 415
     assert (await client.post(url, headers={**auth, "content-type": "application/json"},
                               content=b"{nope")).status_code == 400
+
+
+async def test_the_api_holds_a_body_to_its_documented_schema(client, world):
+    o = await office(world)
+    auth = await token(world, o.officer.id)
+    url = f"/api/v1/cases/{o.case_id}/persons"
+    before = await world.scalars(select(Person.id))
+    # A number where text belongs, an unknown enum value, a string for a boolean.
+    bad = await client.post(url, headers=auth, json={
+        "role": "RELATIVE", "given_name": 5, "id_type": "PASSPORT", "interpreter_needed": "yes"})
+    assert bad.status_code == 422
+    assert bad.json() == {"error": "invalid_input", "fields": {
+        "given_name": "invalid_type", "id_type": "invalid", "interpreter_needed": "invalid_type"}}
+    # The conditions the document states: a number for a Swedish type and none without a type,
+    # a language when an interpreter is needed, both halves of a relation.
+    missing = await client.post(url, headers=auth, json={
+        "role": "RELATIVE", "id_type": "SAMORDNINGSNUMMER", "interpreter_needed": True,
+        "relation_kind": "CHILD"})
+    assert missing.status_code == 422 and missing.json()["fields"] == {
+        "id_number": "required", "interpreter_language": "required", "relation_to": "required"}
+    unexpected = await client.post(url, headers=auth, json={"role": "RELATIVE",
+                                                            "id_number": NUMBER})
+    assert unexpected.json()["fields"] == {"id_number": "id_not_expected"}
+    assert NUMBER[:8] not in unexpected.text
+    search = await client.post("/api/v1/persons/search", headers=auth, json={
+        "number": int(NUMBER.replace("-", "")), "purpose": "Kontroll"})
+    assert search.status_code == 422 and search.json()["fields"] == {"number": "invalid_type"}
+    assert await world.scalars(select(Person.id)) == before
+    assert await audit_events(world, "person.created") == []
+    # What the document allows is taken: a year as text, an empty type and number.
+    ok = await client.post(url, headers=auth, json={
+        "role": "RELATIVE", "id_type": "", "id_number": "", "birth_year": "1985"})
+    assert ok.status_code == 201, ok.text
 
 
 async def test_a_closed_case_takes_no_new_persons(client, world):

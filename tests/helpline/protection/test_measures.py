@@ -110,6 +110,31 @@ async def test_the_api_refuses_any_field_beyond_the_measure(client, world):
     assert CANARY_FAMILY not in listing.text and "A-2020/12" not in listing.text
 
 
+async def test_the_api_holds_a_measure_to_its_documented_schema(client, world):
+    o = await office(world)
+    headers = await token(world, o.officer.id)
+    url = f"/api/v1/cases/{o.case_id}/persons/{o.person_id}/protection"
+    before = await audit_count(world)
+    bad = await client.post(url, headers=headers, json={
+        "level": "PROTECTED_REGISTRATION", "state": "SUSPENDED", "applied_on": 20200101,
+        "decision_reference": {"dnr": "2026/1"}})
+    assert bad.status_code == 422
+    assert bad.json() == {"error": "invalid_input", "fields": {
+        "state": "invalid", "applied_on": "invalid_type", "decision_reference": "invalid_type"}}
+    # A granted measure needs both dates: absent or empty, the parser's code.
+    absent = await client.post(url, headers=headers, json={
+        "level": "PROTECTED_REGISTRATION", "state": "GRANTED"})
+    assert absent.json()["fields"] == {"applied_on": "applied_on_required",
+                                       "decided_on": "decided_on_required"}
+    empty = await client.post(url, headers=headers, json={
+        "level": "PROTECTED_REGISTRATION", "state": "GRANTED", "applied_on": "",
+        "decided_on": None})
+    assert empty.json()["fields"] == {"applied_on": "applied_on_required",
+                                      "decided_on": "decided_on_required"}
+    assert await world.scalars(select(ProtectedDataMeasure)) == []
+    assert await audit_count(world) == before
+
+
 async def test_other_organisations_cannot_see_or_set_measures(client, world):
     o = await office(world)
     await set_measure(world, o.officer.id, o.case_id, o.person_id)

@@ -97,3 +97,54 @@ async def test_the_action_plan_has_goals_per_life_area_and_actions(client, offic
     assert page.status_code == 200 and CANARY in page.text and "Anna på KFM" in page.text
     case_page = await client.get(f"/cases/{office.case_id}")
     assert "Skulder" in case_page.text and CANARY not in case_page.text
+
+
+async def _rows(world) -> tuple[int, int, int]:
+    return tuple([await world.scalar(select(func.count()).select_from(model))
+                  for model in (ProtectionMeasure, ActionPlanGoal, ActionPlanAction)])
+
+
+async def test_a_body_against_the_api_document_is_refused_with_codes_and_writes_nothing(
+    client, office, world
+):
+    measures = f"/api/v1/cases/{office.case_id}/measures"
+    plan = f"/api/v1/cases/{office.case_id}/action-plan"
+    org = office.cases.org.id
+    goal = await client.post(f"{plan}/goals", headers=office.auth, json={
+        "life_area": "DEBT", "description": "Skuldsanering"})
+    goal_id = goal.json()["id"]
+    before = await _rows(world)
+    refused = [
+        (f"{plan}/goals", {"life_area": "DEBT", "description": 0}, {"description": "invalid_type"}),
+        (f"{plan}/goals", {"life_area": "MOON", "description": " \t"},
+         {"life_area": "invalid", "description": "required"}),
+        (f"{plan}/goals/{goal_id}", {"description": 0}, {"description": "invalid_type"}),
+        (f"{plan}/goals/{goal_id}/actions", {
+            "description": "Ring", "responsible_organisation_id": org,
+            "responsible_user_id": "nobody", "state": "FINISHED"},
+         {"responsible_user_id": "unknown_user", "state": "invalid"}),
+        (measures, {"kind": "TELEPORT", "responsible_organisation_id": org,
+                    "starts_on": "2026-02-30", "note": ["x"]},
+         {"kind": "invalid", "starts_on": "invalid_date", "note": "invalid_type"}),
+        (measures, {"kind": "SAFETY_ALARM", "responsible_organisation_id": org,
+                    "state": "ENDED", "ends_on": ""}, {"ends_on": "required"}),
+    ]
+    for url, body, fields in refused:
+        response = await client.post(url, headers=office.auth, json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json() == {"error": "invalid_input", "fields": fields}, body
+    assert await _rows(world) == before
+
+
+async def test_an_empty_date_clears_it_and_an_empty_organisation_keeps_it(client, office, world):
+    url = f"/api/v1/cases/{office.case_id}/measures"
+    created = await client.post(url, headers=office.auth, json={
+        "kind": "SAFETY_ALARM", "responsible_organisation_id": office.cases.org.id,
+        "starts_on": day(0), "review_on": day(30)})
+    assert created.status_code == 201, created.text
+    changed = await client.post(f"{url}/{created.json()['id']}", headers=office.auth, json={
+        "review_on": "", "responsible_organisation_id": ""})
+    assert changed.status_code == 200, changed.text
+    stored = (await world.scalars(select(ProtectionMeasure)))[0]
+    assert stored.review_on is None and stored.starts_on is not None
+    assert stored.responsible_organisation_id == office.cases.org.id

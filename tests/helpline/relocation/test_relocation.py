@@ -152,6 +152,32 @@ async def test_bad_input_gets_a_clear_message_and_writes_nothing(client, office,
     assert "relocation.step_added" not in reads
 
 
+async def test_a_body_against_the_api_document_is_refused_with_codes(client, office, world):
+    url = office.plans_url()
+    plan_id = await office.create_plan(client)
+    step_id = await office.add_step(client, plan_id)
+    before = await _counts(world)
+    refused = [
+        (url, {"from_municipality": 180, "target_municipality": "", "starts_on": "1 maj"},
+         {"from_municipality": "invalid_type", "target_municipality": "required",
+          "starts_on": "invalid_date"}),
+        (f"{url}/{plan_id}/steps", {"kind": "TELEPORT", "responsible_organisation_id": "x",
+                                    "due_on": day(3), "state": "LATER"},
+         {"kind": "invalid", "responsible_organisation_id": "unknown_organisation",
+          "state": "invalid"}),
+        (f"{url}/{plan_id}/steps/{step_id}", {"due_on": "tomorrow", "note": "x" * 2001},
+         {"due_on": "invalid_date", "note": "too_long"}),
+        (f"{url}/{plan_id}/transitions", {"action": 1}, {"action": "invalid_type"}),
+    ]
+    for target, body, fields in refused:
+        response = await client.post(target, headers=office.auth, json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json() == {"error": "invalid_input", "fields": fields}, body
+    assert await _counts(world) == before
+    step = (await world.scalars(select(RelocationStep)))[0]
+    assert step.due_on.isoformat() == day(3) and step.note_enc is None
+
+
 async def test_the_target_is_encrypted_and_shown_only_on_the_plans_page(client, office, world):
     plan_id = await office.create_plan(client)
     await office.add_step(client, plan_id, kind="HANDOVER_SOCIAL_SERVICES")

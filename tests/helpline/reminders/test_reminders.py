@@ -160,3 +160,25 @@ async def test_the_job_reads_each_organisation_under_its_own_binding(
     assert [(line["organisation_id"], line["kind"]) for line in lines] == [
         (office.cases.org.id, "RELOCATION_STEP")]
 
+
+
+async def test_the_api_holds_the_query_to_the_document_and_the_page_does_not(client, office):
+    for params, fields in (
+        ({"days": "soon"}, {"days": "invalid_type"}),
+        ({"days": "400"}, {"days": "out_of_range"}),
+        ({"mine": "AAA"}, {"mine": "invalid"}),
+        ([("days", "3"), ("days", "4")], {"days": "repeated"}),
+    ):
+        response = await client.get("/api/v1/reminders", headers=office.auth, params=params)
+        assert response.status_code == 422, params
+        assert response.json() == {"error": "invalid_input", "fields": fields}
+    case = await client.get(f"/api/v1/cases/{office.case_id}/reminders", headers=office.auth,
+                            params={"days": "-1"})
+    assert case.status_code == 422 and case.json()["fields"] == {"days": "out_of_range"}
+    # Documented values, and parameters the document does not name, are fine.
+    fine = await client.get("/api/v1/reminders", headers=office.auth,
+                            params={"days": "30", "mine": "0", "utm": "x"})
+    assert fine.status_code == 200 and fine.json()["horizon_days"] == 30
+    # The page is for people: a hand-edited address falls back to the default horizon.
+    await login(client, office.cases.officer)
+    assert (await client.get("/reminders", params={"days": "soon", "mine": "AAA"})).status_code == 200

@@ -37,8 +37,10 @@ async def test_the_whole_workflow_through_the_api(client, cases, threats, world)
 
     # Approval is not possible through the API at all (it needs a fresh sign-in).
     assert (await client.post(f"{base}/1/approve", headers=supervisor)).status_code == 404
-    refused = await client.post(f"{base}/1/return", json={"comment": ""}, headers=supervisor)
-    assert refused.json()["rules"] == ["threat_return_needs_comment"]
+    # A blank comment breaks the documented request schema, so the shared reader refuses it
+    # (422) before the service's rule (threat_return_needs_comment, 409) is reached.
+    refused = await client.post(f"{base}/1/return", json={"comment": " "}, headers=supervisor)
+    assert refused.status_code == 422 and refused.json()["fields"] == {"comment": "required"}
     returned = await client.post(f"{base}/1/return", json={"comment": "Källor?"},
                                  headers=supervisor)
     assert returned.json()["state"] == "RETURNED"
@@ -87,6 +89,36 @@ async def test_bad_input_is_422_naming_the_field(client, cases, threats, world):
     assert (await client.get(f"{base[:-2]}/999", headers=officer)).status_code == 404
 
 
+async def test_a_body_against_the_documented_schema_is_422_and_writes_nothing(
+    client, cases, threats, world
+):
+    case_id = await cases.open()
+    officer = await _bearer(world, cases.officer)
+    base = f"/api/v1/cases/{case_id}/threats"
+    events = await world.scalar(select(func.count()).select_from(CaseEvent))
+    response = await client.post(base, json={"trigger": "WHIM"}, headers=officer)
+    assert response.status_code == 422 and response.json()["fields"] == {"trigger": "invalid"}
+    assert await world.scalar(select(func.count()).select_from(CaseEvent)) == events
+    assert (await client.get(base, headers=officer)).json()["versions"] == []
+    await threats.start(case_id)
+    events = await world.scalar(select(func.count()).select_from(CaseEvent))
+    response = await client.put(f"{base}/1", headers=officer, json=document(
+        acute="yes", sources=5, measures=["SAFETY_ADVICE", "BODYGUARD"],
+        factors={"Z9": {"rating": "J"}}, actors=[{"label": "Grupp Syd"}]))
+    assert response.status_code == 422
+    assert response.json()["fields"] == {
+        "acute": "invalid_type", "sources": "invalid_type", "measures": "invalid",
+        "factors": "invalid", "actors": "required"}
+    # A wholly empty actor row is dropped, as on the page; codes may be "" or null.
+    response = await client.put(f"{base}/1", headers=officer, json=document(
+        level="", actors=[{"kind": "", "label": "  ", "intent": None}], scenarios=None,
+        measures=None, factors=None))
+    assert response.status_code == 200, response.text
+    assert response.json()["overall_level"] is None
+    assert await world.scalar(select(func.count()).select_from(CaseEvent)) == events + 1
+    assert (await threats.get(case_id, 1)).content["actors"] == []
+
+
 async def test_the_dashboard_api_is_for_supervisors(client, cases, threats, world):
     case_id = await cases.open()
     await cases.add_defector(case_id)
@@ -105,3 +137,35 @@ async def test_the_openapi_document_lists_the_threat_operations(client):
     paths = (await client.get("/api/v1/openapi.json")).json()["paths"]
     assert "put" in paths["/api/v1/cases/{case_id}/threats/{version}"]
     assert "/api/v1/cases/{case_id}/threats/{version}/approve" not in paths
+
+
+async def test_a_document_at_every_documented_limit_is_not_too_large(
+    client, cases, threats, world
+):
+    # The JSON reader's byte limit must admit what the schema admits, even with every
+    # character escaped as \uXXXX (six bytes each), as a client may send it.
+    import json
+
+    from helpline.threats.catalogue import catalogue
+    from helpline.threats.schemas import LONG_TEXTS, MAX_COMMENT, MAX_LABEL, MAX_LONG, MAX_ROWS
+
+    case_id = await cases.open()
+    officer = await _bearer(world, cases.officer)
+    await threats.start(case_id)
+    full = document(
+        factors={code: {"rating": "J", "timing": "CURRENT", "comment": "ä" * MAX_COMMENT}
+                 for code in catalogue().codes},
+        actors=[{"kind": "GROUP", "label": "ä" * MAX_LABEL, "description": "ä" * MAX_COMMENT}
+                for _ in range(MAX_ROWS)],
+        scenarios=[{"what": "ä" * MAX_COMMENT, "who": "ä" * MAX_COMMENT, "likelihood": "HIGH"}
+                   for _ in range(MAX_ROWS)],
+        **{name: "ä" * MAX_LONG for name in LONG_TEXTS})
+    body = json.dumps(full, ensure_ascii=True).encode()
+    assert len(body) > 700_000
+    response = await client.put(
+        f"/api/v1/cases/{case_id}/threats/1", content=body,
+        headers={**officer, "Content-Type": "application/json"})
+    assert response.status_code == 200, response.text[:300]
+    got = (await client.get(f"/api/v1/cases/{case_id}/threats/1", headers=officer)).json()
+    assert got["document"]["sources"] == "ä" * MAX_LONG
+    assert got["document"]["factors"]["A2"]["comment"] == "ä" * MAX_COMMENT
