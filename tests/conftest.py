@@ -244,6 +244,18 @@ class World:
                 )
             return TestUser(user.id, email, self.PASSWORD, secret, org.id)
 
+    async def bearer(self, user_id: str) -> dict[str, str]:
+        """The Authorization header of a new personal access token of the user (one day)."""
+        from helpline import clock as clock_module
+        from helpline.auth import tokens
+        from helpline.models import User
+
+        async with self.sessions() as db, db.begin():
+            secret, _ = await tokens.create_token(
+                db, user=await db.get(User, user_id), actor=None, name="test", expires_days=1,
+                now=clock_module.now())
+        return {"Authorization": f"Bearer {secret}"}
+
     async def scalar(self, statement):  # type: ignore[no-untyped-def]
         async with self.sessions() as db:
             return (await db.execute(statement)).scalar()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from helpline import clock as clock_module
-from helpline.auth import tokens
 from helpline.cases.forms import parse_local_datetime
-from helpline.models import Case, CaseEvent, Note, User
+from helpline.models import Case, CaseEvent, Note
 from tests.conftest import csrf_from, login
 
 # The body tests/e2e/test_relocation_browser.py sends: a local time, yes/no as words.
@@ -19,11 +17,7 @@ INTAKE = {
 
 
 async def _bearer(world, user) -> dict[str, str]:
-    async with world.sessions() as db, db.begin():
-        secret, _ = await tokens.create_token(
-            db, user=await db.get(User, user.id), actor=None, name="test", expires_days=1,
-            now=clock_module.now())
-    return {"Authorization": f"Bearer {secret}"}
+    return await world.bearer(user.id)
 
 
 async def _count(world, model) -> int:

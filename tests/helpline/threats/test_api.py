@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from helpline import clock as clock_module
-from helpline.auth import tokens
-from helpline.models import CaseEvent, User
+from helpline.models import CaseEvent
 from helpline.models.cases import AssessmentState
 from tests.helpline.threats.conftest import document
 
 
 async def _bearer(world, user) -> dict[str, str]:
-    async with world.sessions() as db, db.begin():
-        secret, _ = await tokens.create_token(
-            db, user=await db.get(User, user.id), actor=None, name="test", expires_days=1,
-            now=clock_module.now())
-    return {"Authorization": f"Bearer {secret}"}
+    return await world.bearer(user.id)
 
 
 async def test_the_whole_workflow_through_the_api(client, cases, threats, world):
