@@ -34,12 +34,12 @@ from helpline.models.cases import (
     ThreatAssessment,
     ThreatLevel,
 )
-from helpline.models.protection import MeasureLevel, MeasureState
+from helpline.models.protection import LocationKind, MeasureLevel, MeasureState
 from helpline.models.users import User
 from helpline.persons import service as persons_service
 from helpline.persons.schemas import PersonInput, RelationInput
-from helpline.protection import measures
-from helpline.protection.schemas import MeasureInput
+from helpline.protection import measures, vault
+from helpline.protection.schemas import EntryInput, MeasureInput
 
 
 def _intake(**overrides: object) -> IntakeInput:
@@ -130,3 +130,10 @@ async def _active_case(deps: service.Deps, supervisor: User, recipients: list[st
     ))
     await deps.db.flush()
     await service.transition(deps, case, to=CaseState.ACTIVE)
+    # A made-up whereabouts in the vault, readable by the officer (its author) and the
+    # supervisor, so the demo shows the vault (and the API's vault read has an entry to read).
+    await vault.add_entry(deps, case, EntryInput(
+        kind=LocationKind.WHEREABOUTS, person_id=None, address="",
+        whereabouts="Påhittat skyddat boende (demo)", notes="", valid_from=clock.today(),
+        valid_to=None, named_user_ids=(supervisor.id,),
+    ))
