@@ -12,7 +12,7 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
-from helpline.api.schema import FILLED
+from helpline.api.schema import required_text_schema, text_schema
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
 from helpline.measures import api as measures_api
@@ -99,11 +99,6 @@ def _uuid(code: str, *, optional: bool) -> dict[str, Any]:
             "allOf": [{**own, "x-error": code}]}
 
 
-def _text(limit: int, *, filled: bool = False) -> dict[str, Any]:
-    """Text of at most ``limit`` characters; filled: not blank (the parser strips it)."""
-    return {"type": "string", "maxLength": limit, **({"allOf": [FILLED]} if filled else {})}
-
-
 _DAY = {"type": ["string", "null"], "description": "A date; \"\" or null clears it", "allOf": [
     {"anyOf": [{"maxLength": 0}, {"format": "date"}], "x-error": "invalid_date"},
 ]}
@@ -131,7 +126,7 @@ _MEASURE_FIELDS: dict[str, Any] = {
                                     "description": "An organisation (any)"},
     "state": _optional(ProtectionMeasureState),
     "starts_on": _DAY, "ends_on": _DAY, "review_on": _DAY,
-    "note": _text(schemas.NOTE_MAX),
+    "note": text_schema(schemas.NOTE_MAX, nullable=False),
 }
 _MEASURE_INPUT = {
     "type": "object",
@@ -163,22 +158,22 @@ _GOAL_INPUT = {
     "type": "object",
     "description": "A new goal, OPEN",
     "properties": {"life_area": _required(LifeArea),
-                   "description": _text(schemas.DESCRIPTION_MAX, filled=True)},
+                   "description": required_text_schema(schemas.DESCRIPTION_MAX)},
     "required": ["life_area", "description"],
 }
 _GOAL_CHANGE = {
     "type": "object",
     "description": "The fields given change",
-    "properties": {"description": _text(schemas.DESCRIPTION_MAX, filled=True),
+    "properties": {"description": required_text_schema(schemas.DESCRIPTION_MAX),
                    "state": _optional(GoalState)},
 }
 _ACTION_FIELDS: dict[str, Any] = {
-    "description": _text(schemas.DESCRIPTION_MAX, filled=True),
+    "description": required_text_schema(schemas.DESCRIPTION_MAX),
     "responsible_organisation_id": {**_uuid("unknown_organisation", optional=False),
                                     "description": "An organisation (any)"},
     "responsible_user_id": {**_uuid("unknown_user", optional=True),
                             "description": "An active user of the case's organisation, or none"},
-    "responsible_person": _text(schemas.PERSON_MAX),
+    "responsible_person": text_schema(schemas.PERSON_MAX, nullable=False),
     "state": _optional(ActionState),
     "due_on": _DAY, "follow_up_on": _DAY,
 }

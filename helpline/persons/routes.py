@@ -81,12 +81,11 @@ _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": {"type"
 _ROLES = [role.value for role in PersonRole]
 _ID_TYPES = [kind.value for kind in IdType]
 _SWEDISH_TYPES = [kind.value for kind in identity.SWEDISH_TYPES]
-_FILLED, _EDGE = FILLED, EDGE
 # YYMMDD-NNNC, YYMMDD+NNNC, YYMMDDNNNC, YYYYMMDDNNNC or YYYYMMDD-NNNC, a space around the
 # separator allowed (crypto.normalise_personnummer's forms; the parser reads 40 characters).
 # The date, check digit and serial are checked after.
 _SWEDISH_NUMBER = {
-    "pattern": rf"^{_EDGE}(?:[0-9]{{6}} ?[-+]?|[0-9]{{8}} ?-?) ?[0-9]{{4}}{_EDGE}$",
+    "pattern": rf"^{EDGE}(?:[0-9]{{6}} ?[-+]?|[0-9]{{8}} ?-?) ?[0-9]{{4}}{EDGE}$",
     "maxLength": 40,
     "x-error": "id_format",
 }
@@ -143,7 +142,7 @@ _PERSON_INPUT = {
                            "both are given. Empty, null or absent: unknown (or the number's).",
             "allOf": [{"x-error": "invalid_year", "anyOf": [
                 {"type": "integer", "minimum": 1000, "maximum": 9999},
-                {"type": "string", "pattern": f"^{_EDGE}(?:[0-9]{{4}})?{_EDGE}$"},
+                {"type": "string", "pattern": f"^{EDGE}(?:[0-9]{{4}})?{EDGE}$"},
                 {"type": "null"},
             ]}],
         },
@@ -166,13 +165,13 @@ _PERSON_INPUT = {
     "required": ["role"],
     "allOf": [
         _when(_given("id_type", {"enum": _SWEDISH_TYPES}),
-              _needs("id_number", _FILLED, _SWEDISH_NUMBER)),
+              _needs("id_number", FILLED, _SWEDISH_NUMBER)),
         _when(_given("id_type", {"const": IdType.FOREIGN.value}),
-              _needs("id_number", _FILLED, _FOREIGN_NUMBER)),
+              _needs("id_number", FILLED, _FOREIGN_NUMBER)),
         _when({"properties": {"id_type": {"enum": [IdType.NONE.value, ""]}}},
               {"properties": {"id_number": {"maxLength": 0, "x-error": "id_not_expected"}}}),
         _when(_given("interpreter_needed", {"const": True}),
-              _needs("interpreter_language", _FILLED)),
+              _needs("interpreter_language", FILLED)),
         _when(_given("relation_to", {"minLength": 1}), _needs("relation_kind", {"minLength": 1})),
         _when(_given("relation_kind", {"minLength": 1}), _needs("relation_to", {"minLength": 1})),
     ],
@@ -181,13 +180,13 @@ _SEARCH_INPUT = {
     "type": "object",
     "properties": {
         "number": {
-            "type": "string", "allOf": [_FILLED],
+            "type": "string", "allOf": [FILLED],
             "description": "SWEDISH: a personnummer or samordningsnummer (date and check digit "
                            "checked); FOREIGN: the number as written",
         },
         "kind": {"type": "string", "enum": [*schemas.SEARCH_KINDS, ""],
                  "description": "Empty or absent: SWEDISH"},
-        "purpose": {"type": "string", "maxLength": schemas.PURPOSE_MAX, "allOf": [_FILLED]},
+        "purpose": {"type": "string", "maxLength": schemas.PURPOSE_MAX, "allOf": [FILLED]},
     },
     "required": ["number", "purpose"],
     "allOf": [
