@@ -12,7 +12,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from helpline.calls.twilio import canonical_url
+from twilio.request_validator import RequestValidator
+
+from helpline.calls.twilio import base_url_forms, canonical_url
 from helpline.models import HelplineCall
 from helpline.routes import ROUTES
 from tests.helpline.calls.conftest import (
@@ -64,6 +66,43 @@ async def test_signed_webhooks_are_accepted(client, world, line, public_base_url
         assert response.status_code == 200, query
         assert "<Response>" in response.text
         assert await world.scalar(select(HelplineCall.id).where(HelplineCall.call_sid == sid))
+
+
+@pytest.mark.parametrize(
+    "public_base_url", ["https://helpline.test", "https://helpline.test:8443", "http://helpline.test"]
+)
+async def test_a_signature_is_accepted_exactly_when_twilios_own_validate_accepts_it(
+    client, world, line, public_base_url
+):
+    """Twilio signs the public URL with or without its port; we sign the configured base's two
+    forms ourselves (with the library's HMAC), so compare with the library's ``validate``."""
+    signed_forms = [
+        "https://helpline.test", "https://helpline.test:443", "https://helpline.test:8443",
+        "http://helpline.test", "http://helpline.test:80", "https://elsewhere.test:443",
+    ]
+    path = "/twilio/voice?who=x@y:z"
+    accepted = 0
+    for form in signed_forms:
+        sid = new_sid()
+        params = call_params(sid)
+        signature = sign(form + path, params)
+        twilio_says = RequestValidator(TOKEN).validate(public_base_url + path, params, signature)
+        response = await _send(client, "POST", path, params, signature)
+        assert response.status_code == (200 if twilio_says else 403), form
+        recorded = await world.scalar(select(HelplineCall.id).where(HelplineCall.call_sid == sid))
+        assert bool(recorded) == twilio_says, form
+        accepted += twilio_says
+    assert accepted == 2  # each base has exactly two forms among those signed
+
+
+def test_the_base_url_forms_are_as_configured_then_with_the_port_added_or_removed():
+    assert base_url_forms("https://helpline.test") == (
+        "https://helpline.test", "https://helpline.test:443"
+    )
+    assert base_url_forms("https://helpline.test:8443/prefix") == (
+        "https://helpline.test:8443/prefix", "https://helpline.test/prefix"
+    )
+    assert base_url_forms("http://helpline.test:80") == ("http://helpline.test:80", "http://helpline.test")
 
 
 async def test_behind_a_tls_terminating_proxy_the_public_url_counts_not_the_host_header(
