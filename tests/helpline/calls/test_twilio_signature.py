@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 from sqlalchemy import select
-
 from twilio.request_validator import RequestValidator
 
 from helpline.calls.twilio import base_url_forms, canonical_url
@@ -69,7 +68,8 @@ async def test_signed_webhooks_are_accepted(client, world, line, public_base_url
 
 
 @pytest.mark.parametrize(
-    "public_base_url", ["https://helpline.test", "https://helpline.test:8443", "http://helpline.test"]
+    "public_base_url",
+    ["https://helpline.test", "https://helpline.test:8443", "http://helpline.test"],
 )
 async def test_a_signature_is_accepted_exactly_when_twilios_own_validate_accepts_it(
     client, world, line, public_base_url
@@ -102,7 +102,9 @@ def test_the_base_url_forms_are_as_configured_then_with_the_port_added_or_remove
     assert base_url_forms("https://helpline.test:8443/prefix") == (
         "https://helpline.test:8443/prefix", "https://helpline.test/prefix"
     )
-    assert base_url_forms("http://helpline.test:80") == ("http://helpline.test:80", "http://helpline.test")
+    assert base_url_forms("http://helpline.test:80") == (
+        "http://helpline.test:80", "http://helpline.test"
+    )
 
 
 async def test_behind_a_tls_terminating_proxy_the_public_url_counts_not_the_host_header(
