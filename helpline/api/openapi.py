@@ -18,7 +18,12 @@ from helpline import __version__
 ERROR = {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
 INVALID = {
     "type": "object",
-    "properties": {"error": {"type": "string"}, "fields": {"type": "object"}},
+    "properties": {"error": {"type": "string"}, "fields": {
+        "type": "object", "additionalProperties": {"type": "string"},
+        "description": "A code per field. A field inside an object is named by its dotted path "
+                       "(actors.0.kind, factors.A1.rating); an item of a list of plain values, "
+                       "by its list (measures).",
+    }},
     "required": ["error", "fields"],
 }
 
@@ -183,22 +188,38 @@ def body_errors(operation: str, body: dict[str, Any]) -> dict[str, str]:
         return {}
     errors: dict[str, str] = {}
     for error in validator.iter_errors(body):
-        if error.validator == "required" and not error.path:
+        instance = error.instance
+        if error.validator == "required" and isinstance(instance, dict):
             # A conditional requirement (if/then) may name its own code.
             code = str(error.schema.get("x-error") or "required")
             for name in error.validator_value:
-                if name not in body:
-                    errors.setdefault(name, code)
+                if name not in instance:
+                    errors.setdefault(_field(error, name), code)
             continue
-        if error.validator == "additionalProperties" and not error.path:
+        if error.validator == "additionalProperties" and isinstance(instance, dict):
             allowed = error.schema.get("properties", {})
-            for name in body:
+            for name in instance:
                 if name not in allowed:
-                    errors.setdefault(name, "not_allowed")
+                    errors.setdefault(_field(error, name), "not_allowed")
             continue
-        field = str(error.path[0]) if error.path else "body"
-        errors.setdefault(field, _code(error))
+        errors.setdefault(_field(error), _code(error))
     return errors
+
+
+def _field(error: ValidationError, name: str | None = None) -> str:
+    """Where the mistake is, named as the parsers name it: a dotted path into objects
+    (``actors.0.kind``, ``factors.A1.rating``), while an item of a list of plain values is
+    reported at its list (``measures``). ``name``: a key of the object at the error's path."""
+    path: list[object] = list(error.path)
+    if path and isinstance(path[-1], int) and not isinstance(error.instance, dict):
+        path.pop()
+    if "propertyNames" in error.schema_path:
+        path.append(error.instance)  # the key itself is wrong
+    if name is not None:
+        path.append(name)
+    elif isinstance(error.schema, dict) and "x-field" in error.schema:
+        path.append(error.schema["x-field"])  # a rule on an object that one of its keys breaks
+    return ".".join(str(part) for part in path) or "body"
 
 
 @functools.cache

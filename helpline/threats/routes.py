@@ -119,7 +119,7 @@ _ACTOR = {
     "type": "object",
     "properties": _ACTOR_FIELDS,
     # An actor names its kind, unless the row is left wholly empty (then it is dropped).
-    "allOf": [{"x-error": "required", "anyOf": [
+    "allOf": [{"x-error": "required", "x-field": "kind", "anyOf": [
         {"properties": {"kind": {"enum": _values(ActorKind)}}, "required": ["kind"]},
         {"properties": {"kind": _NOTHING, "intent": _NOTHING, "capability": _NOTHING,
                         "label": _BLANK_TEXT, "description": _BLANK_TEXT}},

@@ -119,8 +119,11 @@ def parse_document(body: dict[str, Any], catalogue: Catalogue) -> AssessmentInpu
     """Validate a document; unknown factor codes, values and oversize texts are 422s."""
     p = _Parser()
     factors = _factors(p, body.get("factors"), catalogue)
-    actors = tuple(_actor(p, row, f"actors.{i}") for i, row in enumerate(p.rows(
-        body.get("actors"), "actors")))
+    actors = [_actor(p, row, f"actors.{i}") for i, row in enumerate(p.rows(
+        body.get("actors"), "actors"))]
+    for index, actor in enumerate(actors):  # the index as sent, as for every other field
+        if actor != ActorInput() and actor.kind is None:
+            p.errors.setdefault(f"actors.{index}.kind", "required")
     scenarios = tuple(_scenario(p, row, f"scenarios.{i}") for i, row in enumerate(p.rows(
         body.get("scenarios"), "scenarios")))
     measures_raw = body.get("measures") or []
@@ -142,9 +145,6 @@ def parse_document(body: dict[str, Any], catalogue: Catalogue) -> AssessmentInpu
         measures=measures,
         **{name: p.text(body.get(name), name, MAX_LONG) for name in LONG_TEXTS},
     )
-    for index, actor in enumerate(data.actors):
-        if actor.kind is None:
-            p.errors[f"actors.{index}.kind"] = "required"
     if p.errors:
         raise InvalidInput(p.errors)
     return data

@@ -102,7 +102,7 @@ async def test_a_body_against_the_documented_schema_is_422_and_writes_nothing(
     assert response.status_code == 422
     assert response.json()["fields"] == {
         "acute": "invalid_type", "sources": "invalid_type", "measures": "invalid",
-        "factors": "invalid", "actors": "required"}
+        "factors.Z9": "invalid", "actors.0.kind": "required"}
     # A wholly empty actor row is dropped, as on the page; codes may be "" or null.
     response = await client.put(f"{base}/1", headers=officer, json=document(
         level="", actors=[{"kind": "", "label": "  ", "intent": None}], scenarios=None,
@@ -111,6 +111,43 @@ async def test_a_body_against_the_documented_schema_is_422_and_writes_nothing(
     assert response.json()["overall_level"] is None
     assert await world.scalar(select(func.count()).select_from(CaseEvent)) == events + 1
     assert (await threats.get(case_id, 1)).content["actors"] == []
+
+
+BAD_DOCUMENTS = [
+    # A row without its kind, after a wholly empty row: the index is the row's as sent.
+    {"actors": [{"kind": ""}, {"label": "Grupp Syd"}]},
+    {"actors": [{"kind": "GROUP", "label": "x" * 5000, "intent": "Q"}]},
+    {"actors": ["GROUP"]},
+    {"scenarios": [{"what": "x", "likelihood": "SURE"}]},
+    {"factors": {"Z9": {"rating": "J"}, "A1": {"rating": "Q", "comment": 5}}},
+    {"factors": {"A1": "J"}},
+    {"measures": ["SAFETY_ADVICE", "BODYGUARD"]},
+]
+
+
+def test_the_schema_and_the_parser_name_the_same_fields():
+    """Whichever layer finds a mistake in a nested field, the client is told the same path."""
+    from helpline import routes  # noqa: F401 - registers every operation's document
+    from helpline.api import openapi
+    from helpline.errors import InvalidInput
+    from helpline.threats.catalogue import CATALOGUES
+    from helpline.threats.schemas import parse_document
+
+    catalogue = next(iter(CATALOGUES.values()))
+    for bad in BAD_DOCUMENTS:
+        schema_says = openapi.body_errors("threats:api_save", bad)
+        try:
+            parse_document(bad, catalogue)
+        except InvalidInput as refused:
+            parser_says = refused.errors
+        else:
+            parser_says = {}
+        assert schema_says and set(schema_says) == set(parser_says), (bad, schema_says, parser_says)
+    assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[0]) == {"actors.1.kind": "required"}
+    assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[1]) == {
+        "actors.0.label": "too_long", "actors.0.intent": "invalid"}
+    assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[4]) == {
+        "factors.Z9": "invalid", "factors.A1.rating": "invalid", "factors.A1.comment": "invalid_type"}
 
 
 async def test_the_dashboard_api_is_for_supervisors(client, cases, threats, world):
