@@ -46,6 +46,17 @@ TWILIO_STATUS = {
     "canceled": CallStatus.CANCELED,
 }
 ANSWERED_DIAL = frozenset({"completed", "answered"})
+# What Twilio documents for DialCallStatus, and for an officer's leg (its CallStatus, plus the
+# "answered" of status_callback_event). Anything else is recorded as "other": a signed request
+# is Twilio's, but its values are still only text (up to 200 characters), and they go into a
+# call event's key and the call's dial status.
+DIAL_STATUSES = frozenset({"completed", "answered", "busy", "no-answer", "failed", "canceled"})
+LEG_STATUSES = frozenset({*TWILIO_STATUS, "answered"})
+OTHER = "other"
+
+
+def _known(value: str, known: frozenset[str]) -> str:
+    return value if value in known else OTHER
 
 
 @dataclass(frozen=True)
@@ -121,7 +132,7 @@ async def call_status(deps: Deps, call: HelplineCall, *, twilio_status: str, dur
 async def leg_status(deps: Deps, call: HelplineCall, *, leg_sid: str, twilio_status: str) -> None:
     """An officer's phone (a child leg of the dial) answered: the call was answered then."""
     if twilio_status not in ("in-progress", "answered"):
-        await first_time(deps, call, f"leg:{leg_sid}:{twilio_status}")
+        await first_time(deps, call, f"leg:{leg_sid}:{_known(twilio_status, LEG_STATUSES)}")
         return
     if await first_time(deps, call, f"leg:{leg_sid}:answered") and call.answered_at is None:
         call.answered_at = deps.now
@@ -129,9 +140,10 @@ async def leg_status(deps: Deps, call: HelplineCall, *, leg_sid: str, twilio_sta
 
 async def dial_result(deps: Deps, call: HelplineCall, *, dial_status: str, duration: str) -> bool:
     """The <Dial> ended; True if an officer answered. Retries give the same answer."""
+    dial_status = _known(dial_status, DIAL_STATUSES)
     answered = dial_status in ANSWERED_DIAL
     if await first_time(deps, call, f"dial:{dial_status}"):
-        call.dial_status = dial_status[:20]
+        call.dial_status = dial_status
         if answered and call.answered_at is None:
             seconds = int(duration) if duration.isdigit() and len(duration) <= 6 else 0
             call.answered_at = deps.now - timedelta(seconds=seconds)

@@ -189,3 +189,22 @@ async def test_a_signed_parameter_holding_u0000_is_refused_before_any_write(
     params = call_params(sid, DialCallStatus="busy\x00", DialCallDuration="0")
     response = await post_signed(client, "/twilio/voice/dial-result", params)
     assert response.status_code == 400 and await counts(world) == before
+
+
+async def test_an_unknown_dial_or_leg_status_is_recorded_as_other_whatever_its_length(
+    client, world, line
+):
+    """Twilio's statuses go into call events' keys (120 characters on PostgreSQL) and the
+    dial status (20): a 200-character status was a 500 on PostgreSQL."""
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    odd = "x" * 200
+    response = await post_signed(client, "/twilio/voice/dial-result",
+                                 call_params(sid, DialCallStatus=odd))
+    assert response.status_code == 200 and twilio.NOBODY in response.text
+    assert (await _call(world, sid)).dial_status == "other"
+    leg = await post_signed(client, "/twilio/voice/status", call_params(
+        new_sid(), ParentCallSid=sid, From=LINE, To="+46701740620", CallStatus=odd))
+    assert leg.status_code == 204
+    keys = set(await world.scalars(select(CallEvent.event_key)))
+    assert "dial:other" in keys and any(k.endswith(":other") and k.startswith("leg:") for k in keys)
