@@ -112,14 +112,16 @@ async def reauth_form(request: Request, *, error: bool = False) -> Response:
 
 async def reauth_submit(request: Request) -> Response:
     form = await read_form(request)
-    ok = await service.reauthenticate(
+    result = await service.reauthenticate(
         _deps(request),
         request.state.session,
         password=text(form, "password", max_length=1024),
         code=text(form, "code", max_length=20),
         now=clock.now(),
     )
-    if not ok:
+    if result is service.Reauth.SIGNED_OUT:  # the account locked: the session has ended
+        return _signed_out(request)
+    if result is service.Reauth.REFUSED:
         _keep_failure(request)
         return await reauth_form(request, error=True)
     return RedirectResponse(request.url_for("shell:home"), status_code=303)
@@ -127,6 +129,10 @@ async def reauth_submit(request: Request) -> Response:
 
 async def logout(request: Request) -> Response:
     await service.logout(_deps(request), request.state.session, now=clock.now())
+    return _signed_out(request)
+
+
+def _signed_out(request: Request) -> Response:
     csrf.rotate(request, request.app.state.csrf_key)
     response = RedirectResponse(request.url_for("auth:login"), status_code=303)
     response.delete_cookie(

@@ -6,6 +6,7 @@ locked and disabled accounts all look the same from outside (one generic failure
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -174,18 +175,36 @@ async def logout(deps: AuthDeps, session: UserSession, *, now: datetime) -> None
     )
 
 
+class Reauth(enum.Enum):
+    DONE = "done"
+    REFUSED = "refused"  # wrong password or code: try again
+    SIGNED_OUT = "signed_out"  # the account is locked: the session has ended
+
+
 async def reauthenticate(
     deps: AuthDeps, session: UserSession, *, password: str, code: str, now: datetime
-) -> bool:
-    """Password and a fresh code again: refreshes the session's authentication time."""
+) -> Reauth:
+    """Password and a fresh code again: refreshes the session's authentication time.
+
+    Failures count towards the account's lockout as at sign-in, and a locked account cannot
+    re-authenticate: the session ends instead. Otherwise whoever holds a session (a stolen
+    cookie, an unlocked screen) could guess codes here without limit."""
     user = session.user
+    if _is_locked(user, now):
+        await _audit_failure(deps, user, reason="reauth_locked", action=AuditAction.LOGIN_LOCKED)
+        await logout(deps, session, now=now)
+        return Reauth.SIGNED_OUT
     step = None
     if verify_password(user.password_hash, password) and user.totp_secret is not None:
         secret = await _decrypt_totp(deps, user)
         step = totp.accepted_step(secret, code, now=now, last_step=user.totp_last_step)
     if step is None:
         await register_failure(deps, user, now=now, reason="reauth")
-        return False
+        if _is_locked(user, now):
+            await logout(deps, session, now=now)
+            return Reauth.SIGNED_OUT
+        return Reauth.REFUSED
     user.totp_last_step = step
+    user.failed_logins = 0
     session.authenticated_at = now
-    return True
+    return Reauth.DONE

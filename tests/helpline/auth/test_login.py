@@ -8,6 +8,7 @@ import pyotp
 from sqlalchemy import func, select
 
 from helpline.auth.service import LOCKOUT_THRESHOLD
+from helpline.auth.sessions import COOKIE_NAME
 from helpline.models import AuditEvent, User
 from helpline.models.users import Role
 from tests.conftest import code_for, csrf_from, login
@@ -131,3 +132,63 @@ async def test_totp_secret_is_stored_encrypted(client, world):
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
     stored = await world.scalar(select(User.totp_secret).where(User.id == user.id))
     assert stored and user.totp_secret.encode() not in stored
+
+
+async def _reauth(client, password: str, code: str):  # type: ignore[no-untyped-def]
+    page = await client.get("/reauth")
+    return await client.post("/reauth", data={
+        "password": password, "code": code, "csrf_token": csrf_from(page.text)})
+
+
+async def test_failed_reauthentications_lock_the_account_and_end_the_session(client, world, clock):
+    """Whoever holds a signed-in session (a stolen cookie, an unlocked screen) gets no more
+    guesses at /reauth than at sign-in: the lockout counts there too, and ends the session."""
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    for _ in range(LOCKOUT_THRESHOLD - 1):
+        assert (await _reauth(client, user.password, "000000")).status_code == 401
+    ended = await _reauth(client, user.password, "000000")
+    assert ended.status_code == 303 and ended.headers["location"].endswith("/login")
+    assert ended.headers["set-cookie"].startswith(f"{COOKIE_NAME}=")  # deleted
+    start = await client.get("/start")
+    assert start.status_code == 303 and start.headers["location"].endswith("/login")
+    assert await world.scalar(select(User.locked_until).where(User.id == user.id)) is not None
+    locked = await world.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "auth.login.locked", AuditEvent.object_id == user.id))
+    assert locked == 1
+    # Locked: even the right password and code do not sign in again until the lock expires.
+    assert (await _post_password(client, user.email, user.password)).status_code == 401
+    clock.advance(minutes=16)
+    await login(client, user)
+
+
+async def test_a_session_whose_account_was_locked_elsewhere_cannot_reauthenticate(
+    client, world, clock
+):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    import httpx
+
+    other_transport = client._transport  # someone else guessing the password at /login
+    async with httpx.AsyncClient(transport=other_transport, base_url=str(client.base_url)) as other:
+        for _ in range(LOCKOUT_THRESHOLD):
+            await _post_password(other, user.email, "wrong-password-123")
+    clock.advance(seconds=30)
+    response = await _reauth(client, user.password, code_for(user.totp_secret))
+    assert response.status_code == 303 and response.headers["location"].endswith("/login")
+    assert (await client.get("/start")).status_code == 303
+
+
+async def test_a_successful_reauthentication_clears_earlier_failures(client, world, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    for _ in range(LOCKOUT_THRESHOLD - 1):
+        await _reauth(client, user.password, "000000")
+    clock.advance(seconds=30)
+    assert (await _reauth(client, user.password, code_for(user.totp_secret))).status_code == 303
+    assert await world.scalar(select(User.failed_logins).where(User.id == user.id)) == 0
+    assert (await _reauth(client, user.password, "000000")).status_code == 401  # not locked
+    assert (await client.get("/start")).status_code == 200

@@ -140,6 +140,34 @@ async def _api_objects(client, cases, case_id: str) -> dict[str, str]:  # type: 
             "action_id": str(action["id"]), "version": str(draft["version"])}
 
 
+async def test_junk_in_the_sign_in_forms_is_never_a_server_error(client, cases):  # noqa: F811
+    """The sign-in routes the test below leaves out: each step with junk, then on."""
+    user = cases.officer
+
+    async def junk_posts(path: str, names: list[str], token: str) -> None:
+        for shift in range(ROUNDS):
+            data = {name: JUNK[(index + shift) % len(JUNK)] for index, name in enumerate(names)}
+            response = await client.post(path, data={**data, "csrf_token": token})
+            assert response.status_code < 500, (path, data, response.text[-500:])
+            # Junk never signs anyone in; five wrong re-authentications sign the user out.
+            if response.status_code == 303:
+                assert response.headers["location"].endswith("/login"), (path, data)
+
+    await junk_posts("/login", ["email", "password"], csrf_from((await client.get("/login")).text))
+    page = await client.get("/login")
+    response = await client.post("/login", data={
+        "email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 303
+    page = await client.get("/login/second-factor")
+    await junk_posts("/login/second-factor", ["code"], csrf_from(page.text))
+    await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    # Eighteen wrong codes lock the officer out, as they should; a colleague signs in.
+    await login(client, cases.colleague)
+    page = await client.get("/reauth")
+    await junk_posts("/reauth", ["password", "code", "next"], csrf_from(page.text))
+    assert (await client.get("/start")).headers["location"].endswith("/login")  # signed out
+
+
 async def test_junk_in_every_page_form_is_never_a_server_error(client, cases):  # noqa: F811
     ids = await _active_case(cases)
     ids |= await _calls(cases)
