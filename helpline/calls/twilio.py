@@ -115,11 +115,6 @@ async def authentic_parameters(
 
 
 @functools.lru_cache(maxsize=8)
-def _validator(token: str) -> RequestValidator:
-    return RequestValidator(token)
-
-
-@functools.lru_cache(maxsize=8)
 def base_url_forms(base_url: str) -> tuple[str, ...]:
     """The two forms of the base URL that Twilio may have signed: as configured first (what
     Twilio is given, so what it signs as a rule), then with its port removed, or with the
@@ -133,7 +128,7 @@ def _signed_by_twilio(
     token: str, base_url: str, scope: dict[str, object], params: ImmutableMultiDict[str, str],
     signature: str,
 ) -> bool:
-    validator = _validator(token)
+    validator = RequestValidator(token)  # holds the encoded token only: nothing to cache
     given = signature.encode("utf-8")
     for base in base_url_forms(base_url):
         expected = validator.compute_signature(canonical_url(base, scope), params)
