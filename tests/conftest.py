@@ -12,11 +12,11 @@ import asyncio
 import os
 import re
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +25,7 @@ import pytest
 
 from helpline import clock as clock_module
 from helpline import migrations
+from helpline.clock import SWEDEN
 from helpline.db import session_factory
 from helpline.settings import Settings
 
@@ -159,14 +160,63 @@ class FakeClock:
     def advance(self, **delta: float) -> None:
         self.current += timedelta(**delta)
 
+    def to_swedish_hour(self, hour: int) -> None:
+        """Move forward to the next hour:00:01 on Sweden's wall clock, for a test whose dates
+        must not depend on when it runs (an hour's advance from 23:30 is tomorrow in Sweden).
+        Sweden's offsets are whole hours, so this stays just after a TOTP step boundary."""
+        local = self.current.astimezone(SWEDEN)
+        target = local.replace(hour=hour, minute=0, second=1, microsecond=0)
+        if target <= local:
+            target = (local + timedelta(days=1)).replace(hour=hour, minute=0, second=1)
+        self.current = target.astimezone(UTC)
+
+
+def clock_start() -> datetime:
+    """Real time, or the moment HELPLINE_TEST_CLOCK_START names: an ISO 8601 time with an
+    offset, or one of DST_NIGHTS (the next such night, so cookies and tokens stay in the
+    future). A date test that assumes 24 hours is one Swedish date fails on those nights."""
+    start = os.environ.get("HELPLINE_TEST_CLOCK_START")
+    now = datetime.now(UTC).replace(microsecond=0)
+    if not start:
+        return now
+    if start in DST_NIGHTS:
+        return next_dst_night(start, after=now)
+    return datetime.fromisoformat(start).astimezone(UTC)
+
+
+# Sweden changes clocks on the last Sundays of March (02:00 -> 03:00) and October (03:00 -> 02:00).
+# "spring": 23:59:01 the evening before, so that 24 hours later is two dates on;
+# "autumn": 00:30:01 on the Sunday itself, so that 24 hours later is the same date.
+DST_NIGHTS = {"dst-spring": (3, -1, time(23, 59, 1)), "dst-autumn": (10, 0, time(0, 30, 1))}
+
+
+def next_dst_night(name: str, after: datetime) -> datetime:
+    month, day_offset, wall_time = DST_NIGHTS[name]
+    for year in (after.year, after.year + 1):
+        last_day = date(year, month, 31)
+        sunday = last_day - timedelta(days=(last_day.weekday() + 1) % 7)
+        moment = datetime.combine(sunday + timedelta(days=day_offset), wall_time, SWEDEN)
+        if moment > after:
+            return moment.astimezone(UTC)
+    raise AssertionError("unreachable: a DST night comes every year")
+
 
 @pytest.fixture(autouse=True)
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     # Start just after a TOTP step boundary so a test has a whole 30 s step to work in.
-    now = datetime.now(UTC).replace(microsecond=0)
+    now = clock_start()
     fake = FakeClock(now - timedelta(seconds=now.second % 30) + timedelta(seconds=1))
     monkeypatch.setattr(clock_module, "now", fake.now)
     return fake
+
+
+@pytest.fixture
+def swedish_midday(clock: FakeClock) -> FakeClock:
+    """For tests of Swedish dates that advance the clock 24 hours at a time: from midday that is
+    one date on on any night, even at a daylight-saving change (from 23:30 it may be two, or
+    none), and an advance of a few hours stays on the same date."""
+    clock.to_swedish_hour(12)
+    return clock
 
 
 def settings_for(database_url: str, data_dir: Path, **extra: str) -> Settings:

@@ -93,6 +93,7 @@ async def test_activation_without_anything_names_every_failing_guard_and_writes_
     assert await cases.world.scalar(select(func.count()).select_from(AuditEvent)) == audit_before
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_an_overdue_assessment_blocks_activation(cases, clock):
     case_id = await cases.open()
     await cases.make_ready_for_activation(case_id)
@@ -100,6 +101,7 @@ async def test_an_overdue_assessment_blocks_activation(cases, clock):
     assert Guard.ASSESSMENT_APPROVED in await _refused(cases, case_id, to=CaseState.ACTIVE)
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_expired_or_refused_consent_blocks_activation(cases, clock):
     case_id = await cases.open()
     person = await cases.add_defector(case_id)

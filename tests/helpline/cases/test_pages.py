@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from helpline.models import AuditEvent, Case, IntakeInterview
@@ -119,6 +120,7 @@ async def test_the_case_page_shows_persons_consent_and_conditions_in_one_audited
     assert (await world.scalars(select(Person.id))) == [person_id]
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_the_list_shows_each_cases_next_due_reminder(client, cases, clock):
     case_id = await cases.open()
     person = await cases.add_defector(case_id)

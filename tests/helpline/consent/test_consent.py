@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from helpline import clock as clock_module
@@ -188,6 +189,7 @@ async def test_revocation_takes_effect_at_once(client, world):
     assert timeline.reason_code == "PHONE" and b"Ringde" not in (timeline.reason_enc or b"")
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_a_consent_expires_by_date(client, world, clock):
     o, municipality, pid, auth = await _setup(world)
     today = clock_module.today()

@@ -8,6 +8,7 @@ import asyncio
 import json
 from datetime import timedelta
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -34,6 +35,7 @@ async def _plan_with_step(client, office, due: int) -> tuple[str, str]:
     return plan_id, await office.add_step(client, plan_id, due=due)
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_a_step_reminder_appears_turns_overdue_and_clears(client, office, clock):
     plan_id, step_id = await _plan_with_step(client, office, due=20)
     assert await _reminders(client, office) == []  # beyond the 14-day horizon

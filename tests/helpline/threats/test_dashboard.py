@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from helpline.models import AuditEvent, Person
 from helpline.models.users import Role
 from helpline.threats import views
 from tests.conftest import login
+
+# Review dates are Swedish dates, and these tests advance 24 hours at a time.
+pytestmark = pytest.mark.usefixtures("swedish_midday")
 
 
 async def _seed(cases, threats, clock):

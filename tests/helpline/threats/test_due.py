@@ -15,6 +15,9 @@ from helpline.models.cases import CaseState
 from helpline.models.users import Role
 from helpline.threats.status import assessment_status, overdue_and_due_soon
 
+# Review dates are Swedish dates, and these tests advance 24 hours at a time.
+pytestmark = pytest.mark.usefixtures("swedish_midday")
+
 
 async def _status(cases, case_id):
     async with cases.world.sessions() as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from helpline.models import AuditEvent, CaseEvent
@@ -198,6 +199,7 @@ async def test_compare_marks_what_changed_with_one_audit_event(client, cases, th
     assert (await client.get(f"/cases/{case_id}/threats/compare?a=1&b=x")).status_code == 404
 
 
+@pytest.mark.usefixtures("swedish_midday")  # Swedish dates, 24 hours at a time
 async def test_the_case_page_shows_overdue_prominently(client, cases, threats, clock):
     case_id = await cases.open()
     await threats.approved(case_id, level="HIGH")
