@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from helpline import clock
 from tests.conftest import IN_CI
 
 try:
@@ -36,7 +37,9 @@ CANARY_NAME = "Kanariefågel"
 
 def _log_and_complete_call(page: Page, server: LiveServer) -> str:
     page.goto(server.url("/calls/new"))
-    now = dt.datetime.now().strftime("%Y-%m-%dT%H:%M")
+    # Swedish wall time, as the form means it: the machine's own zone may be ahead of Sweden's,
+    # and a time in the future is refused.
+    now = clock.now().astimezone(clock.SWEDEN).strftime("%Y-%m-%dT%H:%M")
     page.fill("#received_at", now)
     page.select_option("#caller_type", "SELF")
     page.select_option("#channel", "SWITCHBOARD")
@@ -85,7 +88,7 @@ def test_officer_goes_from_a_call_to_a_case_with_a_person_and_a_consent(
     page.locator("input[name=categories][value=IDENTITY]").check()
     for purpose in ("POLICE_REGISTER_CHECKS", "INFO_EXCHANGE_EXIT"):
         page.locator(f"input[name=purposes][value={purpose}]").check()
-    today = dt.date.today()
+    today = clock.today()  # the server's Swedish date, whatever the machine's zone
     page.fill("#valid_from", today.isoformat())
     page.fill("#valid_to", (today + dt.timedelta(days=180)).isoformat())
     page.get_by_role("button", name="Spara samtycke").click()
