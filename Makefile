@@ -49,7 +49,7 @@ test: install
 		    $(BIN)/coverage report --include='$(FULLY_COVERED)' -m; exit 1)
 
 lint: install
-	$(BIN)/ruff check helpline crypto alembic
+	$(BIN)/ruff check helpline crypto alembic tests bench
 	$(BIN)/mypy --strict crypto
 
 bench: install

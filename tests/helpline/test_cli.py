@@ -78,7 +78,9 @@ def test_keys_rotate_rewraps_every_data_key_and_sign_in_secrets_still_decrypt(de
     versions = {row[0] for row in db.execute("SELECT kek_version FROM data_keys")}
     db.close()
     assert versions == {2}
-    assert re.fullmatch(r"\d{6}", run(demo_dir, "demo-code", "officer@polis.example").stdout.strip())
+    assert re.fullmatch(
+        r"\d{6}", run(demo_dir, "demo-code", "officer@polis.example").stdout.strip()
+    )
 
 
 def test_audit_verify_passes_then_names_the_first_tampered_entry(demo_dir):

@@ -11,7 +11,8 @@ from helpline.routes import ROUTES
 def test_every_route_declares_a_permission_or_public_access():
     undeclared = [
         r.path for r in ROUTES
-        if not isinstance(r, Mount) and not isinstance(getattr(r, "access", None), (Permission, Access))
+        if not isinstance(r, Mount)
+        and not isinstance(getattr(r, "access", None), (Permission, Access))
     ]
     assert undeclared == []
 

@@ -44,7 +44,9 @@ async def test_missing_expired_revoked_or_garbage_tokens_get_401(client, world, 
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
     assert (await client.get("/api/v1/me")).status_code == 401
     for header in ("Bearer hlp_nonsense", "Basic abc", "Bearer " + "x" * 500):
-        assert (await client.get("/api/v1/me", headers={"Authorization": header})).status_code == 401
+        assert (
+            await client.get("/api/v1/me", headers={"Authorization": header})
+        ).status_code == 401
     secret, token_id = await _token(world, user.id, days=1)
     clock.advance(days=1, seconds=1)
     auth = {"Authorization": f"Bearer {secret}"}

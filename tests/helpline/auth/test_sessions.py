@@ -1,4 +1,4 @@
-"""Server-side sessions: cookie flags, hashed storage, rotation, idle and absolute expiry, logout."""
+"""Server-side sessions: cookie flags, hashed storage, rotation, idle/absolute expiry, logout."""
 
 from __future__ import annotations
 

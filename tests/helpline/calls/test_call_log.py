@@ -24,7 +24,9 @@ COMPLETE = {
 
 async def _incoming(client, world, caller: str = CALLER) -> HelplineCall:  # type: ignore[no-untyped-def]
     sid = new_sid()
-    assert (await post_signed(client, "/twilio/voice", call_params(sid, From=caller))).status_code == 200
+    assert (
+        await post_signed(client, "/twilio/voice", call_params(sid, From=caller))
+    ).status_code == 200
     return await world.scalar(select(HelplineCall).where(HelplineCall.call_sid == sid))
 
 
@@ -48,7 +50,10 @@ async def test_an_officer_completes_a_call_and_sees_it_in_the_list(client, world
     listing = await client.get(response.headers["location"])
     assert "Möte bokat" in listing.text and "Samtalet har sparats." in listing.text
     saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
-    assert saved.outcome is CallOutcome.MEETING_BOOKED and saved.completed_by_user_id == line.officer.id
+    assert (
+        saved.outcome is CallOutcome.MEETING_BOOKED
+        and saved.completed_by_user_id == line.officer.id
+    )
     assert saved.summary is not None and b"orolig" not in saved.summary  # ciphertext only
     assert (await _actions(world, call.id))[-1] == "call.completed"
     again = await client.get(f"/calls/{call.id}")
@@ -62,7 +67,9 @@ async def test_a_refused_form_keeps_every_entered_value_and_says_what_is_wrong(
     await login(client, line.officer)
     page = await client.get(f"/calls/{call.id}")
     entered = {**COMPLETE, "outcome": "", "summary": "Bor på Storgatan 12 i Botkyrka, vill prata."}
-    response = await client.post(f"/calls/{call.id}", data={**entered, "csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        f"/calls/{call.id}", data={**entered, "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 422
     assert "Storgatan 12" in response.text  # nothing lost (the officer removes it themselves)
     assert 'id="summary-error"' in response.text and 'id="outcome-error"' in response.text
@@ -121,7 +128,9 @@ async def test_calls_of_another_organisation_are_404_everywhere(client, world, l
     for path in (f"/calls/{call.id}", f"/calls/{call.id}/number", "/calls/not-a-uuid"):
         assert (await client.get(path)).status_code == 404
     page = await client.get("/calls")
-    response = await client.post(f"/calls/{call.id}", data={**COMPLETE, "csrf_token": csrf_from(page.text)})
+    response = await client.post(
+        f"/calls/{call.id}", data={**COMPLETE, "csrf_token": csrf_from(page.text)}
+    )
     assert response.status_code == 404
     saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
     assert saved.completed_at is None
@@ -145,7 +154,9 @@ async def test_a_call_that_came_another_way_is_logged_by_hand(client, world, lin
             "caller_number": "", "csrf_token": csrf_from(form.text)}
     response = await client.post("/calls/new", data=data)
     assert response.status_code == 303, when
-    calls = await world.scalars(select(HelplineCall).where(HelplineCall.channel == CallChannel.WALK_IN))
+    calls = await world.scalars(
+        select(HelplineCall).where(HelplineCall.channel == CallChannel.WALK_IN)
+    )
     assert len(calls) == 1 and calls[0].call_sid is None and calls[0].caller_withheld
     assert calls[0].logged_by_user_id == line.officer.id and calls[0].completed_at is not None
     for nonsense in ("yesterday", "0001-01-01T00:30"):  # the second is before the year 1 in UTC

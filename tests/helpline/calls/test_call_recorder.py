@@ -124,7 +124,9 @@ async def test_one_group_can_hold_two_organisations_an_unknown_number_and_a_repe
     answers = await record_calls(sessions, app.state.keys, calls)
 
     first = CallAnswer(line.organisation.id, (DUTY,), can_call_back=True)
-    assert answers == [first, CallAnswer(other.id, (), can_call_back=False), CallAnswer(None), first]
+    assert answers == [
+        first, CallAnswer(other.id, (), can_call_back=False), CallAnswer(None), first
+    ]
     (our_call,) = await _calls(world, ours)
     (their_call,) = await _calls(world, theirs)
     assert our_call.organisation_id == line.organisation.id

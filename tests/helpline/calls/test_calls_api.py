@@ -43,8 +43,12 @@ async def test_bad_api_input_is_4xx_and_other_organisations_are_404(client, worl
     call = await world.scalar(select(HelplineCall).where(HelplineCall.call_sid == sid))
     auth = await _bearer(world, line.officer.id)
     path = f"/api/v1/calls/{call.id}/complete"
-    assert (await client.post(path, content=b"{", headers={**auth, "Content-Type": "application/json"})).status_code == 400
-    assert (await client.post(path, content=b"[]", headers={**auth, "Content-Type": "application/json"})).status_code == 400
+    assert (await client.post(
+        path, content=b"{", headers={**auth, "Content-Type": "application/json"}
+    )).status_code == 400
+    assert (await client.post(
+        path, content=b"[]", headers={**auth, "Content-Type": "application/json"}
+    )).status_code == 400
     assert (await client.post(path, data={"a": "b"}, headers=auth)).status_code == 415
     invalid = await client.post(path, json={"caller_type": "ALIEN", "summary": 5}, headers=auth)
     assert invalid.status_code == 422 and "caller_type" in invalid.json()["fields"]

@@ -38,7 +38,9 @@ async def test_a_supervisor_adds_and_removes_a_duty_period_with_an_encrypted_pho
         f"/roster/{shift.id}/remove", data={"csrf_token": csrf_from(page.text)}
     )
     assert response.status_code == 303 and await world.scalars(select(DutyShift)) == []
-    actions = await world.scalars(select(AuditEvent.action).where(AuditEvent.action.like("roster.%")))
+    actions = await world.scalars(
+        select(AuditEvent.action).where(AuditEvent.action.like("roster.%"))
+    )
     assert {"roster.read", "roster.shift_added", "roster.shift_removed"} <= set(actions)
 
 

@@ -122,7 +122,9 @@ async def test_behind_a_tls_terminating_proxy_the_public_url_counts_not_the_host
         }
         body = urlencode(params).encode()
         public = sign("https://helpline.test/twilio/voice", params)
-        ok = await inner.post("/twilio/voice", content=body, headers={**headers, "X-Twilio-Signature": public})
+        ok = await inner.post(
+            "/twilio/voice", content=body, headers={**headers, "X-Twilio-Signature": public}
+        )
         assert ok.status_code == 200
         before = await counts(world)
         for seen_url in ("http://10.0.0.7:8000/twilio/voice", "https://attacker.example/twilio/voice"):
@@ -155,7 +157,9 @@ async def test_unauthentic_webhooks_get_403_with_no_body_and_write_nothing(clien
     for case, how in _refusals():
         params = call_params(new_sid())
         base = how.get("signed_base", "https://helpline.test")
-        signature = sign(base + how.get("signed_path", "/twilio/voice"), params, how.get("token", TOKEN))
+        signature = sign(
+            base + how.get("signed_path", "/twilio/voice"), params, how.get("token", TOKEN)
+        )
         if "signature" in how:
             signature = how["signature"]
         if "alter" in how:
@@ -176,13 +180,17 @@ async def test_without_an_auth_token_every_webhook_is_refused(client, world, lin
     assert await counts(world) == before
 
 
-async def _raw(client, body: bytes, *, sign_params=None, content_type="application/x-www-form-urlencoded"):  # type: ignore[no-untyped-def]
+async def _raw(  # type: ignore[no-untyped-def]
+    client, body: bytes, *, sign_params=None, content_type="application/x-www-form-urlencoded"
+):
     signature = sign("https://helpline.test/twilio/voice", sign_params or {})
     headers = {"Content-Type": content_type, "X-Twilio-Signature": signature}
     return await client.post("/twilio/voice", content=body, headers=headers)
 
 
-async def test_malformed_or_oversize_bodies_are_4xx_never_500_and_write_nothing(client, world, line):
+async def test_malformed_or_oversize_bodies_are_4xx_never_500_and_write_nothing(
+    client, world, line
+):
     before = await counts(world)
     params = call_params(new_sid())
     body = urlencode(params).encode()
@@ -190,7 +198,8 @@ async def test_malformed_or_oversize_bodies_are_4xx_never_500_and_write_nothing(
         await _raw(client, b"CallSid=%ff%fe&To=%2B46", sign_params={"CallSid": "\ufffd\ufffd"}),
         await _raw(client, b"\xff\xfe=\x00", sign_params={}),
         await _raw(client, body, sign_params=params, content_type="application/json"),
-        await _raw(client, body, sign_params=params, content_type="multipart/form-data; boundary=x"),
+        await _raw(client, body, sign_params=params,
+                   content_type="multipart/form-data; boundary=x"),
         await _raw(client, b"a=" + b"x" * 70_000, sign_params={"a": "x" * 70_000}),
         await _raw(client, b"&".join(b"p%d=1" % i for i in range(150)),
                    sign_params={f"p{i}": "1" for i in range(150)}),
@@ -237,11 +246,13 @@ def test_the_canonical_url_uses_the_configured_base_raw_path_and_raw_query_only(
     expected = "https://helpline.test:8443/twilio/voice?a=it's&b=1+2&c=x@y:z&d=%20"
     assert canonical_url("https://helpline.test:8443", scope) == expected
     # Servers that put the query into raw_path too (some ASGI servers do) give the same URL.
-    assert canonical_url("https://helpline.test:8443", {**scope, "raw_path": b"/twilio/voice?zzz"}) == expected
+    assert canonical_url(
+        "https://helpline.test:8443", {**scope, "raw_path": b"/twilio/voice?zzz"}
+    ) == expected
     # Encoded characters in the path stay as Twilio sent them.
-    assert canonical_url("https://h.test", {"raw_path": b"/twilio/v%6Fice", "query_string": b""}) == (
-        "https://h.test/twilio/v%6Fice"
-    )
+    assert canonical_url(
+        "https://h.test", {"raw_path": b"/twilio/v%6Fice", "query_string": b""}
+    ) == "https://h.test/twilio/v%6Fice"
 
 
 def test_every_twilio_route_is_signature_checked_and_no_other_route_is():

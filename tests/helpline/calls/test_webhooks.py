@@ -94,7 +94,9 @@ async def test_status_callbacks_out_of_order_and_repeated_only_move_forward(
     assert call.status is CallStatus.COMPLETED and call.duration_seconds == 75
     assert call.ended_at is not None
     keys = await world.scalars(select(CallEvent.event_key).where(CallEvent.call_sid == sid))
-    assert sorted(keys) == ["status:busy", "status:completed", "status:in-progress", "status:ringing"]
+    assert sorted(keys) == [
+        "status:busy", "status:completed", "status:in-progress", "status:ringing"
+    ]
 
 
 async def test_status_callbacks_in_order_step_through_the_states(client, world, app, line):
@@ -134,7 +136,10 @@ async def test_nobody_answering_offers_a_callback_and_pressing_1_queues_one(
     result = await post_signed(
         client, "/twilio/voice/dial-result", call_params(sid, DialCallStatus="no-answer")
     )
-    assert "<Gather" in result.text and 'action="https://helpline.test/twilio/voice/gather"' in result.text
+    assert (
+        "<Gather" in result.text
+        and 'action="https://helpline.test/twilio/voice/gather"' in result.text
+    )
     for _ in range(3):  # Twilio retries; the caller is told once, the queue gets one entry
         pressed = await post_signed(client, "/twilio/voice/gather", call_params(sid, Digits="1"))
         assert pressed.status_code == 200 and twilio.ACCEPTED in pressed.text
@@ -146,7 +151,9 @@ async def test_another_key_or_no_key_queues_no_callback(client, world, app, line
     sid = new_sid()
     await post_signed(client, "/twilio/voice", call_params(sid))
     for digits in ("2", ""):
-        response = await post_signed(client, "/twilio/voice/gather", call_params(sid, Digits=digits))
+        response = await post_signed(
+            client, "/twilio/voice/gather", call_params(sid, Digits=digits)
+        )
         assert twilio.GOODBYE in response.text
     assert await world.scalars(select(CallbackRequest)) == []
 

@@ -47,8 +47,8 @@ async def test_auditors_and_administrators_never_read_case_content(client, cases
 
 
 async def test_every_case_route_is_404_for_another_organisation(client, cases, world):
-    from helpline.auth import tokens
     from helpline import clock
+    from helpline.auth import tokens
     from helpline.models import User
 
     case_id = await cases.open()

@@ -81,7 +81,8 @@ async def test_notes_are_encrypted_and_append_only(client, cases, world):
     await login(client, cases.officer)
     page = await client.get(f"/cases/{case_id}")
     response = await client.post(f"/cases/{case_id}/notes",
-                                 data={"body": "Träffade i dag", "csrf_token": csrf_from(page.text)})
+                                 data={"body": "Träffade i dag",
+                                       "csrf_token": csrf_from(page.text)})
     assert response.status_code == 303
     page = await client.get(f"/cases/{case_id}")
     assert "Träffade i dag" in page.text

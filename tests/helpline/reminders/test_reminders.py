@@ -183,4 +183,6 @@ async def test_the_api_holds_the_query_to_the_document_and_the_page_does_not(cli
     assert fine.status_code == 200 and fine.json()["horizon_days"] == 30
     # The page is for people: a hand-edited address falls back to the default horizon.
     await login(client, office.cases.officer)
-    assert (await client.get("/reminders", params={"days": "soon", "mine": "AAA"})).status_code == 200
+    assert (
+        await client.get("/reminders", params={"days": "soon", "mine": "AAA"})
+    ).status_code == 200

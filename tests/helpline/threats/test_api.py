@@ -143,11 +143,13 @@ def test_the_schema_and_the_parser_name_the_same_fields():
         else:
             parser_says = {}
         assert schema_says and set(schema_says) == set(parser_says), (bad, schema_says, parser_says)
-    assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[0]) == {"actors.1.kind": "required"}
+    assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[0]) == {
+        "actors.1.kind": "required"}
     assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[1]) == {
         "actors.0.label": "too_long", "actors.0.intent": "invalid"}
     assert openapi.body_errors("threats:api_save", BAD_DOCUMENTS[4]) == {
-        "factors.Z9": "invalid", "factors.A1.rating": "invalid", "factors.A1.comment": "invalid_type"}
+        "factors.Z9": "invalid", "factors.A1.rating": "invalid",
+        "factors.A1.comment": "invalid_type"}
 
 
 async def test_the_dashboard_api_is_for_supervisors(client, cases, threats, world):
