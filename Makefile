@@ -10,9 +10,11 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 # code (the suite as a whole: at least 90 %).
 FULLY_COVERED := crypto/*,helpline/authz.py,helpline/rls.py,helpline/audit/*,helpline/calls/twilio.py,helpline/calls/webhooks.py,helpline/calls/telephony.py,helpline/calls/recorder.py
 
-# Tests whose expectations are Swedish calendar dates (due dates, consent end dates, reminders).
+# Tests whose expectations are Swedish calendar dates (due dates, consent end dates, reminders,
+# the call log's today) or that travel in time through the API.
 DATE_TESTS := tests/helpline/threats tests/helpline/consent tests/helpline/reminders \
-	tests/helpline/relocation tests/helpline/protection tests/helpline/persons tests/helpline/cases
+	tests/helpline/relocation tests/helpline/protection tests/helpline/persons tests/helpline/cases \
+	tests/helpline/calls tests/helpline/api
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
