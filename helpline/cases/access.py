@@ -53,5 +53,13 @@ async def get_readable_case(db: AsyncSession, user: User, case_id: str) -> Case 
     return (await db.execute(statement)).scalar_one_or_none()
 
 
+async def may_read(db: AsyncSession, user_id: str, case: Case) -> bool:
+    """Whether the user with this id may read the case now, by the same condition as every
+    read. For naming someone on a part of a case (an action's responsible user), who is then
+    reminded of it by the case's reference and pseudonym."""
+    user = await db.get(User, user_id)
+    return user is not None and await get_readable_case(db, user, case.id) is not None
+
+
 def can_supervise(user: User, case: Case) -> bool:
     return user.role is Role.SUPERVISOR and user.organisation_id == case.organisation_id

@@ -3,8 +3,10 @@ responsible organisation and person, a due date and a follow-up date.
 
 Goal and action wording and an outside responsible person's name are encrypted (they may name a
 diagnosis, a substance or a creditor); life areas, states and dates are not, so reminders and
-the case page need no decryption. A responsible *user* must belong to the case's organisation:
-reminders reach them only through cases they may read anyway.
+the case page need no decryption. A responsible *user* must be someone who may read the case
+(need to know: the case's officer, its team, or a supervisor or coordinator of its
+organisation), since reminders name the case to them; the daily reminder job checks that again
+when it runs, as teams and roles change.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from helpline import clock
+from helpline.cases.access import may_read
 from helpline.cases.service import Deps, add_event, audit
 from helpline.db import new_id
 from helpline.errors import InvalidInput, NotFound
@@ -161,7 +164,9 @@ async def _apply(deps: Deps, case: Case, action: ActionPlanAction, change: Actio
         action.responsible_organisation_id = change.responsible_organisation_id
     if change.responsible_user_id is not UNCHANGED:
         user_id = change.responsible_user_id
-        if user_id and not await repository.active_user_in(deps.db, case.organisation_id, user_id):
+        if user_id and not await may_read(deps.db, user_id, case):
+            # The same answer as for an id that does not exist: who works which case is not
+            # for this form to tell.
             raise InvalidInput({"responsible_user_id": "unknown_user"})
         action.responsible_user_id = user_id
     for name in ("description", "responsible_person"):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline.models.relocation import ActionPlanAction, ActionPlanGoal, ProtectionMeasure
-from helpline.models.users import User
 
 
 async def measures_of_case(db: AsyncSession, case_id: str) -> Sequence[ProtectionMeasure]:
@@ -63,9 +62,3 @@ async def action_on_case(
     )
     return (await db.execute(statement)).scalar_one_or_none()
 
-
-async def active_user_in(db: AsyncSession, organisation_id: str, user_id: str) -> bool:
-    statement = select(User.id).where(
-        User.id == user_id, User.organisation_id == organisation_id, User.disabled_at.is_(None)
-    )
-    return (await db.execute(statement)).first() is not None

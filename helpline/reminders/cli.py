@@ -58,7 +58,7 @@ async def reminder_lines(
             db, Case.organisation_id == org.id, today=today, horizon_days=horizon_days
         )
         emails = await _emails(db, org.id)
-        for user_id, reminders in service.by_officer(found).items():
+        for user_id, reminders in (await service.by_reader(db, found)).items():
             for reminder in reminders:
                 lines.append({
                     "date": today.isoformat(), "organisation_id": org.id,

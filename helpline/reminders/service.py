@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import clock
@@ -124,6 +124,25 @@ async def reminders_for_case(
 async def case_section(deps: Deps, case: Case) -> list[Reminder]:
     """For the case page (the case is already readable; the page audits its read)."""
     return await reminders_for_case(deps.db, deps.actor, case.id, today=clock.today())
+
+
+async def by_reader(db: AsyncSession, reminders: Sequence[Reminder]) -> dict[str, list[Reminder]]:
+    """``by_officer``, keeping under each user only the cases that user may read now.
+
+    An action's responsible user was a reader of the case when named, but teams, roles and
+    accounts change; a reminder names the case (reference, pseudonym), so it goes only where
+    the case itself would be served. A disabled officer gets none."""
+    grouped = by_officer(reminders)
+    users = await db.scalars(select(User).where(User.id.in_(list(grouped))))
+    kept: dict[str, list[Reminder]] = {}
+    for user in users.all():
+        mine = grouped[user.id]
+        readable = set(await db.scalars(select(Case.id).where(
+            readable_condition(user), Case.id.in_({r.case_id for r in mine})
+        )))
+        if readable_mine := [r for r in mine if r.case_id in readable]:
+            kept[user.id] = readable_mine
+    return {user_id: kept[user_id] for user_id in grouped if user_id in kept}
 
 
 def by_officer(reminders: Sequence[Reminder]) -> dict[str, list[Reminder]]:

@@ -63,9 +63,9 @@ RULES_BEYOND_THE_SCHEMA: dict[str, str] = {
     "POST /api/v1/cases/{case_id}/measures/{measure_id}":
         "the organisation exists; dates in order and a state's dates, against the stored measure",
     "POST /api/v1/cases/{case_id}/action-plan/goals/{goal_id}/actions":
-        "the organisation exists; responsible_user_id is an active user of the organisation",
+        "the organisation exists; responsible_user_id is a user who may read the case",
     "POST /api/v1/cases/{case_id}/action-plan/actions/{action_id}":
-        "the organisation exists; responsible_user_id is an active user of the organisation",
+        "the organisation exists; responsible_user_id is a user who may read the case",
     "POST /api/v1/cases/{case_id}/relocation-plans/{plan_id}/steps":
         "due_on not before the plan's start; the organisation exists; one step of each kind",
     "POST /api/v1/cases/{case_id}/relocation-plans/{plan_id}/steps/{step_id}":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from helpline.models.cases import CaseTeamMember
 from helpline.models.relocation import ActionPlanAction, ActionPlanGoal, ProtectionMeasure
 from helpline.models.users import Role
 from tests.conftest import csrf_from, login
@@ -77,6 +78,20 @@ async def test_the_action_plan_has_goals_per_life_area_and_actions(client, offic
                                            "responsible_organisation_id": office.cases.org.id,
                                            "responsible_user_id": outsider.id})
     assert foreign_user.json()["fields"] == {"responsible_user_id": "unknown_user"}
+    # Need to know: reminders name the case to the responsible user, so it must be someone who
+    # may read it. A colleague not on the case, and an auditor, are refused like a stranger.
+    auditor = await world.user(office.cases.org, Role.AUDITOR)
+    for outside in (office.cases.colleague, auditor):
+        refused = await client.post(f"{url}/goals/{goal_id}/actions", headers=office.auth,
+                                    json={"description": "Kontakta Kronofogden",
+                                          "responsible_organisation_id": office.cases.org.id,
+                                          "responsible_user_id": outside.id})
+        assert refused.status_code == 422
+        assert refused.json()["fields"] == {"responsible_user_id": "unknown_user"}
+    assert await world.scalar(select(func.count()).select_from(ActionPlanAction)) == 0
+    async with world.sessions() as db, db.begin():
+        db.add(CaseTeamMember(case_id=office.case_id, user_id=office.cases.colleague.id,
+                              organisation_id=office.cases.org.id))
     action = await client.post(f"{url}/goals/{goal_id}/actions", headers=office.auth, json={
         "description": "Kontakta Kronofogden", "responsible_organisation_id": office.cases.org.id,
         "responsible_user_id": office.cases.colleague.id, "responsible_person": "Anna på KFM",

@@ -61,6 +61,11 @@ async def test_every_source_of_dates_raises_reminders(client, office, world):
     await client.post(measures, headers=office.auth, json={
         "kind": "SAFETY_ALARM", "responsible_organisation_id": cases.org.id, "state": "IN_PLACE",
         "starts_on": day(-30), "review_on": day(-1), "ends_on": day(5)})
+    # The action's responsible user must be able to read the case: on its team.
+    async with world.sessions() as db, db.begin():
+        actor = await db.get(User, cases.officer.id)
+        case = await db.get(Case, office.case_id)
+        await case_service.add_team_member(cases.deps(db, actor), case, user_id=cases.colleague.id)
     plan = f"/api/v1/cases/{office.case_id}/action-plan"
     goal = (await client.post(f"{plan}/goals", headers=office.auth,
                               json={"life_area": "HOUSING", "description": "Eget kontrakt"}))
@@ -87,10 +92,6 @@ async def test_every_source_of_dates_raises_reminders(client, office, world):
     assert TARGET not in text and "Eget kontrakt" not in text and "Ansök" not in text
     # "Only mine": the officer is responsible for the case; the colleague only for the action.
     colleague = await token(world, cases.colleague.id)
-    async with world.sessions() as db, db.begin():
-        actor = await db.get(User, cases.officer.id)
-        case = await db.get(Case, office.case_id)
-        await case_service.add_team_member(cases.deps(db, actor), case, user_id=cases.colleague.id)
     theirs = (await client.get("/api/v1/reminders", headers=colleague,
                                params={"mine": "1"})).json()["reminders"]
     assert {r["kind"] for r in theirs} == {"ACTION_DUE", "ACTION_FOLLOW_UP"}
@@ -186,3 +187,35 @@ async def test_the_api_holds_the_query_to_the_document_and_the_page_does_not(cli
     assert (
         await client.get("/reminders", params={"days": "soon", "mine": "AAA"})
     ).status_code == 200
+
+
+async def test_the_job_reminds_only_users_who_may_still_read_the_case(client, office, world):
+    """An action's responsible user is a reader of the case when named; taken off the case's
+    team later, they get no more reminders naming it (the officer still does)."""
+    from sqlalchemy import delete
+
+    from helpline.models.cases import CaseTeamMember
+
+    colleague = office.cases.colleague
+    async with world.sessions() as db, db.begin():
+        db.add(CaseTeamMember(case_id=office.case_id, user_id=colleague.id,
+                              organisation_id=office.cases.org.id))
+    plan = f"/api/v1/cases/{office.case_id}/action-plan"
+    goal = await client.post(f"{plan}/goals", headers=office.auth,
+                             json={"life_area": "SUBSTANCE_TREATMENT", "description": "x"})
+    action = await client.post(f"{plan}/goals/{goal.json()['id']}/actions", headers=office.auth,
+                               json={"description": "y", "responsible_user_id": colleague.id,
+                                     "responsible_organisation_id": office.cases.org.id,
+                                     "due_on": day(1)})
+    assert action.status_code == 201, action.text
+
+    async def reminded() -> set[str]:
+        async with world.sessions() as db, db.begin():
+            lines = await reminders_cli.reminder_lines(
+                db, today=clock_module.today(), organisation=None, horizon_days=14)
+        return {line["officer_id"] for line in lines if line["kind"] == "ACTION_DUE"}
+
+    assert await reminded() == {office.cases.officer.id, colleague.id}
+    async with world.sessions() as db, db.begin():
+        await db.execute(delete(CaseTeamMember).where(CaseTeamMember.user_id == colleague.id))
+    assert await reminded() == {office.cases.officer.id}
