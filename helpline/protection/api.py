@@ -91,6 +91,9 @@ async def read_entry(request: Request) -> Response:
     except vault.Forbidden as exc:
         request.state.commit_on_error = True  # keep the refusal's audit event, nothing else
         return JSONResponse({"error": "forbidden", "rules": [exc.rule]}, status_code=403)
+    except vault.NamesLocation:
+        request.state.commit_on_error = True  # the same: the refusal's audit event only
+        raise
     return JSONResponse(
         {
             "entry_id": revealed.entry_id,

@@ -200,6 +200,8 @@ async def vault_read(request: Request) -> Response:
     try:
         revealed = await vault.read_entry(d, case, context["entry"].id, purpose=purpose)
     except InvalidInput as exc:
+        if isinstance(exc, vault.NamesLocation):
+            keep_audit_of_refusal(request)
         return _render(
             request, "read.html", {**context, "values": values, "errors": exc.errors}, 422
         )
@@ -224,6 +226,8 @@ async def break_glass(request: Request) -> Response:
             revealed = await vault.break_glass(d, case, context["entry"].id, reason=reason)
             return _render(request, "read.html", {**context, "revealed": revealed})
         except InvalidInput as exc:
+            if isinstance(exc, vault.NamesLocation):
+                keep_audit_of_refusal(request)
             errors = exc.errors
         except RuleViolation as exc:
             context["rule"] = exc.rules[0]

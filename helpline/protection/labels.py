@@ -23,7 +23,9 @@ KIND_CHOICE = {"ADDRESS": N_("Address"), "WHEREABOUTS": N_("Whereabouts (tempora
 ACTION = {
     "vault.read": N_("Vault read"),
     "vault.read_denied": N_("Vault read refused (not named)"),
+    "vault.read_refused": N_("Vault read refused (the purpose named the location)"),
     "vault.break_glass": N_("Break-glass read"),
+    "vault.break_glass_refused": N_("Break-glass read refused (the reason named the location)"),
 }
 # Timeline event kinds and the level codes the timeline shows as reason.
 EVENT_LABELS = (

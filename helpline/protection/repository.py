@@ -20,7 +20,10 @@ from helpline.models.protection import (
 )
 from helpline.models.users import User
 
-VAULT_ACTIONS = ("vault.read", "vault.read_denied", "vault.break_glass")
+VAULT_ACTIONS = (
+    "vault.read", "vault.read_denied", "vault.read_refused", "vault.break_glass",
+    "vault.break_glass_refused",
+)
 
 
 def _is_id(value: str) -> bool:

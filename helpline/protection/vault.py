@@ -259,13 +259,21 @@ async def set_named_users(deps: Deps, case: Case, entry_id: str, user_ids: list[
     )
 
 
+class NamesLocation(InvalidInput):
+    """The stated purpose or reason repeats part of the location. Finding that out decrypted
+    the entry, and the answer tells whether a guessed address is right, so the attempt was
+    audited (without the statement, which holds the location): keep that event (and, for a
+    break-glass attempt, its alert) although the answer is a 422."""
+
+
 def _fragments(text: str) -> list[str]:
     lines = [" ".join(line.split()).casefold() for line in re.split(r"[\n,;]", text)]
     return [line for line in lines if len(line) >= MIN_LOCATION_FRAGMENT]
 
 
 async def _reveal(
-    deps: Deps, case: Case, entry: LocationVaultEntry, *, statement: str, field: str
+    deps: Deps, case: Case, entry: LocationVaultEntry, *, statement: str, field: str,
+    refusal: str,
 ) -> RevealedLocation:
     values: dict[str, str] = {}
     for name, column in SECRET_COLUMNS.items():
@@ -276,8 +284,14 @@ async def _reveal(
         fragment in said
         for fragment in _fragments(values["address"]) + _fragments(values["whereabouts"])
     ):
-        # The purpose goes to the audit log in clear text: it must not carry the address.
-        raise InvalidInput({field: "contains_location"})
+        # The purpose goes to the audit log in clear text: it must not carry the address. The
+        # refusal is itself a consultation (it confirms a guess): audited, without the purpose.
+        event = await _record(
+            deps, case, entry, refusal, fields=_read_fields(entry), result=AuditResult.DENIED
+        )
+        if field == "reason":
+            _alert(deps, case, entry, event)
+        raise NamesLocation({field: "contains_location"})
     return RevealedLocation(
         entry_id=entry.id,
         label_number=entry.label_number,
@@ -322,7 +336,9 @@ async def read_entry(deps: Deps, case: Case, entry_id: str, *, purpose: str) -> 
             deps, case, entry, "vault.read_denied", purpose=purpose, result=AuditResult.DENIED
         )
         raise Forbidden("not_named")
-    revealed = await _reveal(deps, case, entry, statement=purpose, field="purpose")
+    revealed = await _reveal(
+        deps, case, entry, statement=purpose, field="purpose", refusal="vault.read_refused"
+    )
     await _record(deps, case, entry, "vault.read", purpose=purpose, fields=_read_fields(entry))
     return revealed
 
@@ -334,10 +350,19 @@ async def break_glass(deps: Deps, case: Case, entry_id: str, *, reason: str) -> 
     entry = await entry_of(deps, case, entry_id)
     if await repository.is_named(deps.db, entry.id, deps.actor.id):
         raise RuleViolation("already_named")
-    revealed = await _reveal(deps, case, entry, statement=reason, field="reason")
+    revealed = await _reveal(
+        deps, case, entry, statement=reason, field="reason", refusal="vault.break_glass_refused"
+    )
     event = await _record(
         deps, case, entry, "vault.break_glass", purpose=reason, fields=_read_fields(entry)
     )
+    _alert(deps, case, entry, event)
+    await add_event(deps, case, "VAULT_BREAK_GLASS", reason_code=entry.kind.value)
+    return revealed
+
+
+def _alert(deps: Deps, case: Case, entry: LocationVaultEntry, event: RecordedEvent) -> None:
+    """A break-glass read (or attempt) for the supervisors, pointing at its audit event."""
     deps.db.add(
         ProtectionAlert(
             id=new_id(),
@@ -350,8 +375,6 @@ async def break_glass(deps: Deps, case: Case, entry_id: str, *, reason: str) -> 
             created_at=clock.now(),
         )
     )
-    await add_event(deps, case, "VAULT_BREAK_GLASS", reason_code=entry.kind.value)
-    return revealed
 
 
 def require_supervisor(deps: Deps) -> None:

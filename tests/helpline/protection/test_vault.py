@@ -103,7 +103,46 @@ async def test_a_purpose_that_repeats_the_address_is_refused(client, world):
     assert response.status_code == 422
     assert response.json()["fields"] == {"purpose": "contains_location"}
     _no_location(response.text)
-    assert await audit_count(world) == before
+    # The answer confirms a guess at the address, so it is a consultation: one event, denied,
+    # naming the fields compared, without the purpose (it holds the location).
+    assert await audit_count(world) == before + 1
+    [refused] = await events(world, "vault.read_refused")
+    assert refused.result == "denied" and refused.purpose is None
+    assert refused.fields == ["address", "whereabouts", "notes"]  # all were decrypted
+    assert refused.actor_user_id == o.officer.id
+    assert await events(world, "vault.read") == []
+    _no_location(await _audit_dump(world))
+
+
+async def test_a_break_glass_reason_that_guesses_the_address_is_audited_and_alerted(
+    client, world
+):
+    """Not named on the entry, a colleague who types a guessed address as the reason learns
+    whether it is right from the refusal; that leaves an event and an alert like a read."""
+    o = await office(world)
+    await add_team_member(world, o.officer, o.case_id, o.colleague.id)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    url = f"/cases/{o.case_id}/vault/{entry_id}/break-glass"
+    await login(client, o.colleague)
+    form = await client.get(url)
+    before = await audit_count(world)
+    response = await client.post(url, data={
+        "csrf_token": csrf_from(form.text), "reason": "Akut: Hemligagatan 17"})
+    assert response.status_code == 422 and 'id="reason-error"' in response.text
+    _no_location(response.text.replace("Akut: Hemligagatan 17", ""))
+    assert await audit_count(world) == before + 1
+    [refused] = await events(world, "vault.break_glass_refused")
+    assert refused.result == "denied" and refused.purpose is None
+    assert refused.actor_user_id == o.colleague.id
+    [alert] = await world.scalars(select(ProtectionAlert))
+    assert alert.audit_seq == refused.seq and alert.actor_id == o.colleague.id
+    assert await events(world, "vault.break_glass") == []
+    _no_location(await _audit_dump(world))
+    await client.post("/logout", data={"csrf_token": csrf_from(form.text)})
+    await login(client, o.supervisor)
+    log = await client.get("/protection/vault-log")
+    assert "Nödåtkomst nekad (skälet angav platsen)" in log.text and "open-alert" in log.text
+    _no_location(log.text)
 
 
 async def test_an_api_read_is_held_to_its_documented_schema(client, world):
