@@ -98,6 +98,9 @@ class UUIDString(TypeDecorator[str]):
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+    """The application's engine. Its errors never quote the statement's parameters
+    (``hide_parameters``): they hold what users typed and ciphertexts, and an error's text goes
+    to the log (SECURITY.md §9)."""
     if database_url.startswith("sqlite"):
         return _create_sqlite_engine(database_url, **kwargs)
     # Every transaction appends to the audit chain and so queues for its head row's lock. More
@@ -106,7 +109,9 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # 1.1 s at a p50 of 88 ms; with 5 and no overflow, 181 ms at 145 ms. Requests beyond the
     # pool wait in its queue, in order. Processes, not connections, are how this scales.
     kwargs = {"pool_size": 5, "max_overflow": 0, "pool_timeout": 30, **kwargs}
-    return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+    return create_async_engine(
+        database_url, pool_pre_ping=True, hide_parameters=True, **kwargs
+    )
 
 
 def _create_sqlite_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -123,7 +128,9 @@ def _create_sqlite_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # up to 100 ms a try, so under load the unlucky ones waited seconds). A session holds the
     # connection only from its first statement to its commit or rollback.
     kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 30, **kwargs}
-    engine = create_async_engine(database_url, async_creator=connect, **kwargs)
+    engine = create_async_engine(
+        database_url, async_creator=connect, hide_parameters=True, **kwargs
+    )
     _configure_sqlite(engine)
     return engine
 

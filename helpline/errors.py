@@ -48,7 +48,8 @@ async def http_exception(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", None)
-    # Ids only: the exception text may hold case data, so it goes to the log, never the page.
+    # Ids only on the page; the traceback goes to the log, where a database error does not
+    # quote its statement's parameters (hide_parameters, helpline.db.create_engine).
     log.error("unhandled error on request %s", request_id, exc_info=exc)
     if _wants_json(request):
         return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from helpline.db import Base, UTCDateTime, UUIDString
 
+# The longest stated purpose an event holds; every form that asks for a purpose caps it here,
+# or PostgreSQL refuses the event (and with it the read) as a 500.
+PURPOSE_MAX = 200
+
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
@@ -30,7 +34,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str | None] = mapped_column(String(60))
     object_id: Mapped[str | None] = mapped_column(String(80))
-    purpose: Mapped[str | None] = mapped_column(String(200))
+    purpose: Mapped[str | None] = mapped_column(String(PURPOSE_MAX))
     result: Mapped[str] = mapped_column(String(20))
     # Field names or data categories concerned; never values.
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)

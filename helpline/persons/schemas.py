@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from helpline.cases.schemas import parse_enum
+from helpline.models import audit as audit_model
 from helpline.models.cases import IdType, PersonRole, RelationKind
 from helpline.persons import identity
 
 NAME_MAX = 100
 LANGUAGE_MAX = 40
 NOTES_MAX = 5000
-PURPOSE_MAX = 500
+PURPOSE_MAX = audit_model.PURPOSE_MAX  # the audit event stores it
 OLDEST = 120
 
 Errors = dict[str, str]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Generic, TypeVar
 
+from helpline.models import audit as audit_model
 from helpline.models.protection import LocationKind, MeasureLevel, MeasureState
 
 Errors = dict[str, str]
@@ -26,7 +27,7 @@ REFERENCE_MAX = 40
 # A decision reference is a diary number ("Dnr 2026/1234", "UM-2026-12345"): a digit, few letters.
 REFERENCE_CHARS = re.compile(r"^[0-9A-Za-zÅÄÖåäö .:/_-]+$")
 REFERENCE_MAX_LETTERS = 6
-PURPOSE_MAX = 200  # the audit log's purpose column
+PURPOSE_MAX = audit_model.PURPOSE_MAX  # the audit log's purpose column
 PURPOSE_MIN = 5
 LOCATION_MAX = 500
 NOTES_MAX = 2000

@@ -127,3 +127,25 @@ async def test_invalid_input_searches_nothing_and_says_why(client, world):
     api = await client.post("/api/v1/persons/search", headers=auth,
                             json={"number": "123", "purpose": "p"})
     assert api.status_code == 422 and api.json()["fields"] == {"number": "id_format"}
+
+
+async def test_a_purpose_longer_than_the_audit_log_holds_is_refused_not_a_500(client, world):
+    """The event stores the purpose (200 characters); a longer one was accepted by the form and
+    failed in the audit insert on PostgreSQL (a 500, the typed text in the error)."""
+    o = await office(world)
+    await add_person(world, o.officer.id, o.case_id, id_type="PERSONNUMMER", id_number=WANTED)
+    auth = await token(world, o.officer.id)
+    longest = "Inför samverkansmöte " + "x" * 179
+    too_long = longest + "y"
+    refused = await client.post("/api/v1/persons/search", headers=auth,
+                                json={"number": WANTED, "purpose": too_long})
+    assert refused.status_code == 422 and refused.json()["fields"] == {"purpose": "too_long"}
+    await login(client, o.officer)
+    page = await _search(client, WANTED, purpose=too_long)
+    assert page.status_code == 422
+    assert await audit_events(world, "person.searched") == []
+    fine = await client.post("/api/v1/persons/search", headers=auth,
+                             json={"number": WANTED, "purpose": longest})
+    assert fine.status_code == 200, fine.text
+    [event] = await audit_events(world, "person.searched")
+    assert event.purpose == longest
