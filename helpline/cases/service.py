@@ -240,6 +240,9 @@ async def transition(
     reason_text: str = "",
 ) -> None:
     """Move the case along an allowed edge, after checking that edge's guards."""
+    if reason_code is not None and reason_code not in lifecycle.ExitReason.__members__:
+        # A code, never free text: it is kept in clear on the timeline and in the audit event.
+        raise InvalidInput({"reason_code": "invalid"})
     if to not in lifecycle.TRANSITIONS[case.state]:
         raise RuleViolation(f"transition_not_allowed:{case.state.value}->{to.value}")
     if to in (CaseState.REFERRED, CaseState.NOT_ELIGIBLE):

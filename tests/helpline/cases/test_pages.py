@@ -74,6 +74,24 @@ async def test_a_refused_transition_names_the_rules_and_changes_nothing(client, 
     assert await cases.state(case_id) == CaseState.ASSESSMENT
 
 
+async def test_a_transition_takes_a_reason_code_never_free_text(client, cases, world):
+    """The code is kept in clear (timeline, audit event); the page's form field is a select,
+    but a hand-made request could put a name there."""
+    from helpline.models import CaseEvent
+
+    case_id = await cases.open()
+    await login(client, cases.officer)
+    page = await client.get(f"/cases/{case_id}")
+    typed = "Anna Andersson 0701234567"
+    response = await client.post(f"/cases/{case_id}/transition", data={
+        "to": "ACTIVE", "reason_code": typed, "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 422
+    assert await cases.state(case_id) == CaseState.ASSESSMENT
+    events = await world.scalars(select(AuditEvent))
+    assert typed not in repr([(e.details, e.purpose) for e in events])
+    assert typed not in repr([e.reason_code for e in await world.scalars(select(CaseEvent))])
+
+
 async def test_notes_are_encrypted_and_append_only(client, cases, world):
     from helpline.models import Note
 
