@@ -131,9 +131,10 @@ async def _case_page_refused(
 
 async def edit_form(request: Request) -> Response:
     case = await readable_case(request)
-    page = await views.version_page(deps(request), case, _number(request), purpose="editing")
-    if not page.can_edit:
-        return RedirectResponse(_version_path(request, case, page.assessment.version), 303)
+    number = _number(request)
+    if not await views.is_editable(deps(request), case, number):
+        return RedirectResponse(_version_path(request, case, number), 303)
+    page = await views.version_page(deps(request), case, number, purpose="editing")
     context = {"page": page, "case": case, "values": forms.values_from(page.data)}
     return _render(request, "edit.html", context)
 
@@ -156,9 +157,9 @@ async def edit_submit(request: Request) -> Response:
     refusal = await _refused(request, case, change)
     if refusal is None:
         return RedirectResponse(_version_path(request, case, number), 303)
-    page = await views.version_page(d, case, number, purpose="editing")
-    if not page.can_edit:
+    if not await views.is_editable(d, case, number):
         return await _show_refused(request, case, number, refusal)
+    page = await views.version_page(d, case, number, purpose="editing")
     errors = getattr(refusal, "fields", None) or getattr(refusal, "errors", {})
     context = {
         "page": page, "case": case,

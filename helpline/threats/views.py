@@ -86,6 +86,12 @@ async def _version_or_404(deps: Deps, case: Case, number: int) -> ThreatAssessme
     return assessment
 
 
+async def is_editable(deps: Deps, case: Case, number: int) -> bool:
+    """Whether the version may still be edited, read without decrypting (or auditing) it:
+    the edit pages decide this before they read, so a refusal reads once, as the page shown."""
+    return (await _version_or_404(deps, case, number)).state in rules.EDITABLE
+
+
 async def version_page(
     deps: Deps, case: Case, number: int, *, purpose: str = "threat assessment"
 ) -> VersionPage:

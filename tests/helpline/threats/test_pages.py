@@ -138,16 +138,22 @@ async def test_approval_needs_a_recent_sign_in(client, cases, threats, clock):
     assert (await threats.get(case_id, number)).state is AssessmentState.SUBMITTED
 
 
-async def test_an_approved_version_has_no_edit_form(client, cases, threats):
+async def test_an_approved_version_has_no_edit_form(client, cases, threats, world):
     case_id = await cases.open()
     number = await threats.approved(case_id)
     await login(client, cases.officer)
     edit = f"/cases/{case_id}/threats/{number}/edit"
+    before = await _audits(world, "threat_assessment.read")
     assert (await client.get(edit)).status_code == 303
+    # The redirect shows nothing, so nothing was read.
+    assert await _audits(world, "threat_assessment.read") == before
     page = await client.get(f"/cases/{case_id}/threats/{number}")
+    before = await _audits(world, "threat_assessment.read")
     response = await client.post(edit, data={**form_for(level="LOW"), "action": "save",
                                              "csrf_token": csrf_from(page.text)})
-    assert response.status_code == 409
+    assert response.status_code == 409 and CANARY in response.text
+    # One page shown with the version's content: one read event (it was two).
+    assert await _audits(world, "threat_assessment.read") - before == 1
     assert (await threats.get(case_id, number)).overall_level.value == "HIGH"
 
 
