@@ -46,6 +46,24 @@ def holds_nul(value: object) -> bool:
     return False
 
 
+def holds_lone_surrogate(value: object) -> bool:
+    """Whether any text inside a JSON value holds half a surrogate pair. JSON can write one
+    (``"\\ud800"``) but it is not a character: UTF-8 cannot encode it, so it failed deep inside
+    (the audit chain's hash) as a 500. Such a body is malformed (RFC 8259 §8.2), a 400. Not
+    in the request schemas: their generators (Schemathesis) cannot express it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(holds_lone_surrogate(k) or holds_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(holds_lone_surrogate(item) for item in value)
+    return False
+
+
 def text(form: FormData, name: str, *, max_length: int = 1000) -> str:
     value = form.get(name)
     if not isinstance(value, str):
@@ -65,7 +83,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         body = json.loads(raw)
     except (ValueError, RecursionError):
         raise HTTPException(status_code=400) from None
-    if not isinstance(body, dict):
+    if not isinstance(body, dict) or holds_lone_surrogate(body):
         raise HTTPException(status_code=400)
     operation = getattr(request.state, "api_operation", None)
     errors = body_errors(operation, body) if operation else {}

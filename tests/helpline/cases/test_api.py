@@ -135,6 +135,17 @@ async def test_text_holding_u0000_is_refused_everywhere_and_writes_nothing(
     response = await client.post("/api/v1/cases", headers=auth,
                                  json={**INTAKE, "participants": ["Anna\x00"]})
     assert response.json()["fields"] == {"participants": "invalid_character"}
+    # A lone surrogate, which JSON can write and UTF-8 cannot encode (it was a 500): the body
+    # is malformed, in a value, a key or a list.
+    for raw in (b'{"body": "a \\ud800"}', b'{"body": "\\udfff b"}', b'{"\\ud800": 1}',
+                b'{"body": "x", "more": ["\\ud800"]}'):
+        response = await client.post(f"{base}/notes", content=raw,
+                                     headers={**auth, "Content-Type": "application/json"})
+        assert response.status_code == 400, raw
+    paired = await client.post(f"{base}/notes", content=b'{"body": "ok \\ud83d\\ude00"}',
+                               headers={**auth, "Content-Type": "application/json"})
+    assert paired.status_code == 201, paired.text  # a real emoji, written as a surrogate pair
+    before = before[0] + 1, before[1] + 1
     response = await client.get("/api/v1/cases", headers=auth, params={"state": "ACTIVE\x00"})
     assert response.status_code == 422
     for path in (f"/api/v1/cases/{case_id}%00", "/api/v1/cases/%00/persons"):
