@@ -116,7 +116,7 @@ async def call_status(deps: Deps, call: HelplineCall, *, twilio_status: str, dur
     call.status = status
     if STATUS_RANK[status] == STATUS_RANK[CallStatus.COMPLETED]:
         call.ended_at = deps.now
-        if duration.isdigit() and len(duration) <= 6:
+        if _seconds(duration):
             call.duration_seconds = int(duration)
     await record(
         deps.db,
@@ -127,6 +127,12 @@ async def call_status(deps: Deps, call: HelplineCall, *, twilio_status: str, dur
         object_id=call.id,
         details={"status": str(status)},
     )
+
+
+def _seconds(duration: str) -> bool:
+    """Whether Twilio's duration is a count of seconds we take: ASCII digits ("²" is a digit to
+    str.isdigit, not to int), at most six of them."""
+    return duration.isascii() and duration.isdigit() and len(duration) <= 6
 
 
 async def leg_status(deps: Deps, call: HelplineCall, *, leg_sid: str, twilio_status: str) -> None:
@@ -145,7 +151,7 @@ async def dial_result(deps: Deps, call: HelplineCall, *, dial_status: str, durat
     if await first_time(deps, call, f"dial:{dial_status}"):
         call.dial_status = dial_status
         if answered and call.answered_at is None:
-            seconds = int(duration) if duration.isdigit() and len(duration) <= 6 else 0
+            seconds = int(duration) if _seconds(duration) else 0
             call.answered_at = deps.now - timedelta(seconds=seconds)
     return answered
 

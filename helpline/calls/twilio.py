@@ -144,7 +144,10 @@ class BodyTooLarge(Exception):
 
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
+    # Latin-1 text: "²" is a digit to str.isdigit, not to int.
+    if declared is not None and (
+        not (declared.isascii() and declared.isdigit()) or int(declared) > MAX_BODY_BYTES
+    ):
         raise BodyTooLarge()
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -205,7 +205,7 @@ async def approve(request: Request) -> Response:
 
 def _query_int(request: Request, name: str) -> int:
     value = request.query_params.get(name, "")
-    if not value.isdigit() or len(value) > 5:
+    if not (value.isascii() and value.isdigit()) or len(value) > 5:
         raise NotFound()
     return int(value)
 

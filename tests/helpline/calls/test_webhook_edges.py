@@ -208,3 +208,33 @@ async def test_an_unknown_dial_or_leg_status_is_recorded_as_other_whatever_its_l
     assert leg.status_code == 204
     keys = set(await world.scalars(select(CallEvent.event_key)))
     assert "dial:other" in keys and any(k.endswith(":other") and k.startswith("leg:") for k in keys)
+
+
+@pytest.mark.parametrize("duration", ["²", "1²", "٣", "12\u00b9"])
+async def test_durations_in_digits_int_does_not_take_are_ignored_not_a_500(
+    client, world, line, duration
+):
+    """str.isdigit says yes to superscripts, which int() refuses; other scripts' digits int()
+    takes, but Twilio sends ASCII. Either way the call's duration is left unknown."""
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    dialled = await post_signed(client, "/twilio/voice/dial-result", call_params(
+        sid, DialCallStatus="completed", DialCallDuration=duration))
+    assert dialled.status_code == 200
+    status = await post_signed(client, "/twilio/voice/status", call_params(
+        sid, CallStatus="completed", CallDuration=duration))
+    assert status.status_code == 204
+    call = await _call(world, sid)
+    assert call.answered_at is not None and call.ended_at is not None
+    assert call.duration_seconds is None
+
+
+async def test_a_content_length_in_other_digits_is_refused_not_a_500() -> None:
+    """Header text is Latin-1, where "²" (0xB2) is a digit to str.isdigit but not to int."""
+    async def receive() -> dict[str, object]:  # pragma: no cover - never read
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    request = Request({"type": "http", "method": "POST", "path": "/twilio/voice",
+                       "headers": [(b"content-length", b"\xb2")]}, receive)
+    with pytest.raises(twilio.BodyTooLarge):
+        await twilio._read_body(request)

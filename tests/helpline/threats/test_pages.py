@@ -213,3 +213,11 @@ async def test_the_case_page_shows_overdue_prominently(client, cases, threats, c
     await login(client, cases.officer)
     page = await client.get(f"/cases/{case_id}")
     assert 'role="alert" id="threat-status"' in page.text and "FÖRSENAD" in page.text
+
+
+async def test_a_version_number_in_other_digits_is_not_found_not_a_500(client, cases):
+    case_id = await cases.open()
+    await login(client, cases.officer)
+    for query in ("a=%C2%B2&b=1", "a=1&b=%D9%A3"):  # "²" and Arabic-Indic three
+        response = await client.get(f"/cases/{case_id}/threats/compare?{query}")
+        assert response.status_code == 404, query
