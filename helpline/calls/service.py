@@ -156,10 +156,12 @@ async def reveal_number(deps: Deps, call_id: str) -> tuple[HelplineCall, str | N
 
 
 async def _apply(deps: Deps, call: HelplineCall, form: CallForm) -> list[str]:
-    if form.case_id and form.case_id != call.case_id:
-        # Only a case this officer may read can be linked; any other id is "not found".
-        if await get_readable_case(deps.db, deps.actor, form.case_id) is None:
-            raise InvalidInput({"case_id": "not_found"})
+    if (form.case_id or None) != call.case_id:
+        # Calls are the organisation's, but a link is part of its case: only a case this
+        # officer may read can be linked, or unlinked; any other id is "not found".
+        for case_id in (call.case_id, form.case_id):
+            if case_id and await get_readable_case(deps.db, deps.actor, case_id) is None:
+                raise InvalidInput({"case_id": "not_found"})
     wanted = {name: getattr(form, name) for name in EDITABLE_FIELDS}
     wanted["language"] = form.language or None
     changed = [name for name, value in wanted.items() if getattr(call, name) != value]

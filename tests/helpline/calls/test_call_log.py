@@ -198,3 +198,49 @@ async def test_a_call_can_only_be_linked_to_a_case_the_officer_may_read(app, wor
         deps = calls_service.Deps(db, app.state.keys, AuditContext(actor=actor), clock.now())
         with pytest.raises(InvalidInput):
             await calls_service.log_call(deps, form)
+
+
+async def test_only_an_officer_who_may_read_its_case_can_unlink_or_move_a_call(app, world):
+    """A colleague off the case sees the call (calls are the organisation's) and may complete
+    it, but not take it off the case, nor move it to one of their own."""
+    import pytest
+
+    from helpline import clock
+    from helpline.audit import AuditContext
+    from helpline.calls import service as calls_service
+    from helpline.calls.schemas import CallForm
+    from helpline.errors import InvalidInput
+    from helpline.models import User
+    from tests.helpline.cases.conftest import Cases
+
+    cases = await Cases(world, app).setup()
+    case_id = await cases.open()
+    own_case = await cases.open(by=cases.colleague)
+
+    async def as_user(user, change):  # type: ignore[no-untyped-def]
+        async with world.sessions() as db, db.begin():
+            actor = await db.get(User, user.id)
+            deps = calls_service.Deps(db, app.state.keys, AuditContext(actor=actor), clock.now())
+            return await change(deps)
+
+    def form(case: str | None) -> CallForm:
+        return CallForm(channel=CallChannel.WALK_IN, received_at=clock.now(), case_id=case)
+
+    call = await as_user(cases.officer, lambda deps: calls_service.log_call(deps, form(case_id)))
+
+    def save(case: str | None):  # type: ignore[no-untyped-def]
+        async def change(deps):  # type: ignore[no-untyped-def]
+            found = await calls_service.find_call(deps, call.id)
+            await calls_service.complete_call(deps, found, form(case))
+        return change
+
+    for other in (None, own_case):
+        with pytest.raises(InvalidInput):
+            await as_user(cases.colleague, save(other))
+    stored = await world.scalar(select(HelplineCall.case_id).where(HelplineCall.id == call.id))
+    assert stored == case_id
+    # Saving it with its link unchanged is fine; the officer on the case may unlink it.
+    await as_user(cases.colleague, save(case_id))
+    await as_user(cases.officer, save(None))
+    assert await world.scalar(
+        select(HelplineCall.case_id).where(HelplineCall.id == call.id)) is None
