@@ -8,6 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from helpline.web.middleware import error_headers
+
 log = logging.getLogger("helpline.errors")
 
 # Machine-readable error codes for the API; the page shows a translated sentence per status.
@@ -51,10 +53,14 @@ async def server_error(request: Request, exc: Exception) -> Response:
     # Ids only on the page; the traceback goes to the log, where a database error does not
     # quote its statement's parameters (hide_parameters, helpline.db.create_engine).
     log.error("unhandled error on request %s", request_id, exc_info=exc)
+    headers = error_headers(request.state)
     if _wants_json(request):
-        return JSONResponse({"error": "internal_error", "request_id": request_id}, status_code=500)
+        return JSONResponse(
+            {"error": "internal_error", "request_id": request_id}, status_code=500,
+            headers=headers,
+        )
     body = f"Internt fel / Internal error. Referens: {request_id}"
-    return PlainTextResponse(body, status_code=500)
+    return PlainTextResponse(body, status_code=500, headers=headers)
 
 
 class DomainError(Exception):

@@ -45,8 +45,24 @@ _REPLACED = frozenset(
 _NO_STORE, _CACHE_STATIC = b"no-store", b"public, max-age=3600"
 
 
+def error_headers(state: object) -> dict[str, str]:
+    """The same headers for a 500, which Starlette sends from its outermost middleware, past
+    this one: the request's id and nonce, and no-store."""
+    nonce = getattr(state, "csp_nonce", None) or secrets.token_urlsafe(18)
+    headers = {
+        **STATIC_HEADERS,
+        "Content-Security-Policy": content_security_policy(nonce),
+        "Cache-Control": _NO_STORE.decode(),
+    }
+    request_id = getattr(state, "request_id", None)
+    if request_id:
+        headers["X-Request-Id"] = request_id
+    return headers
+
+
 class SecurityHeadersMiddleware:
-    """Adds the SECURITY.md §8 headers to every response, including errors and 404s.
+    """Adds the SECURITY.md §8 headers to every response, including errors and 404s (a 500
+    gets them from ``helpline.errors.server_error``, see ``error_headers``).
 
     Everything except static assets is ``Cache-Control: no-store``: case data must never sit in
     a shared or browser cache.

@@ -71,3 +71,22 @@ async def test_headers_an_endpoint_sets_itself_are_replaced_not_doubled():
     assert response.headers.get_list("cache-control") == ["no-store"]
     assert response.headers["x-kept"] == "yes"
     _check(response)
+
+
+async def test_an_unhandled_error_has_the_headers_too_and_says_only_its_reference(app):
+    """Starlette answers a 500 from its outermost middleware, past SecurityHeadersMiddleware."""
+    import httpx
+    from starlette.routing import Route
+
+    async def boom(request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("Kanarie Canarysson, Storgatan 1")
+
+    app.router.routes.insert(0, Route("/boom", boom))  # type: ignore[attr-defined]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=transport, base_url="https://helpline.test") as c:
+        for accept in ("text/html", "application/json"):
+            response = await c.get("/boom", headers={"Accept": accept})
+            assert response.status_code == 500
+            _check(response)
+            assert "Canarysson" not in response.text
+            assert response.headers["x-request-id"] in response.text
