@@ -114,17 +114,22 @@ async def test_a_purpose_that_repeats_the_address_is_refused(client, world):
     _no_location(await _audit_dump(world))
 
 
-async def test_a_break_glass_reason_that_guesses_the_address_is_audited_and_alerted(
-    client, world
-):
-    """Not named on the entry, a colleague who types a guessed address as the reason learns
-    whether it is right from the refusal; that leaves an event and an alert like a read."""
+async def _colleague_at_break_glass(client, world):  # type: ignore[no-untyped-def]
+    """A team colleague not named on the entry, signed in, with the break-glass form open."""
     o = await office(world)
     await add_team_member(world, o.officer, o.case_id, o.colleague.id)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
     url = f"/cases/{o.case_id}/vault/{entry_id}/break-glass"
     await login(client, o.colleague)
-    form = await client.get(url)
+    return o, url, await client.get(url)
+
+
+async def test_a_break_glass_reason_that_guesses_the_address_is_audited_and_alerted(
+    client, world
+):
+    """Not named on the entry, a colleague who types a guessed address as the reason learns
+    whether it is right from the refusal; that leaves an event and an alert like a read."""
+    o, url, form = await _colleague_at_break_glass(client, world)
     before = await audit_count(world)
     response = await client.post(url, data={
         "csrf_token": csrf_from(form.text), "reason": "Akut: Hemligagatan 17"})
@@ -247,12 +252,7 @@ async def test_a_new_entry_through_the_form_names_its_author(client, world):
 
 
 async def test_break_glass_end_to_end(client, world, clock):
-    o = await office(world)
-    await add_team_member(world, o.officer, o.case_id, o.colleague.id)
-    entry_id = await add_entry(world, o.officer.id, o.case_id)
-    url = f"/cases/{o.case_id}/vault/{entry_id}/break-glass"
-    await login(client, o.colleague)
-    form = await client.get(url)
+    o, url, form = await _colleague_at_break_glass(client, world)
     assert form.status_code == 200
     before = await audit_count(world)
 
