@@ -164,10 +164,11 @@ async def persons_for_case(deps: Deps, case: Case) -> list[PersonView]:
     relations = await _relation_views(deps, case, persons)
     levels = await person_levels(deps.db, case.id)
     views = [await _view(deps, case, person, relations) for person in persons]
-    # Names of persons with protected registration or more stay on their own (audited) page.
+    # Names of persons with any protection level stay on their own (audited) page: even a
+    # confidentiality marking does not say which fact is sensitive (DOMAIN.md §4).
     return [
         replace(view, given_name="", family_name="", name_protected=True)
-        if levels.get(view.id, ProtectionLevel.NONE) >= ProtectionLevel.PROTECTED_REGISTRATION
+        if levels.get(view.id, ProtectionLevel.NONE).sensitive
         else view
         for view in views
     ]

@@ -14,12 +14,13 @@ from starlette.routing import Mount
 
 from helpline import clock as clock_module
 from helpline.models.cases import Case, CaseState
+from helpline.models.protection import MeasureLevel, MeasureState
 from helpline.models.users import Role
 from helpline.routes import ROUTES
 from tests.conftest import csrf_from, login
 from tests.helpline.persons.helpers import add_person, open_case, pnr, token
 
-from .helpers import CANARY_FAMILY, CANARY_GIVEN, add_entry, set_measure
+from .helpers import CANARY_FAMILY, CANARY_GIVEN, add_entry, office, set_measure
 
 RELATIVE_GIVEN, RELATIVE_FAMILY = "Vippentorpa", "Qwmarkstrand"
 CANARIES = (CANARY_GIVEN, CANARY_FAMILY, RELATIVE_GIVEN, RELATIVE_FAMILY, "Hemligagatan",
@@ -115,3 +116,21 @@ async def test_the_case_page_shows_the_level_and_never_the_vault_contents(client
     assert 'data-level="PROTECTED_REGISTRATION"' in page.text
     for canary in ("Hemligagatan", "Gömstad", "Obskyrby"):
         assert canary not in page.text
+
+
+@pytest.mark.parametrize("level", [MeasureLevel.CONFIDENTIALITY_MARKING,
+                                   MeasureLevel.PROTECTED_REGISTRATION])
+@pytest.mark.parametrize("state", [MeasureState.APPLIED, MeasureState.GRANTED])
+async def test_the_case_page_names_no_person_with_any_protection_level(
+    client, world, level, state
+):
+    """A confidentiality marking does not say which fact is sensitive (DOMAIN.md §4): the name
+    stays on the person's own, audited page, as for protected registration."""
+    o = await office(world)
+    await set_measure(world, o.officer.id, o.case_id, o.person_id, level, state)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}")
+    assert page.status_code == 200
+    assert CANARY_GIVEN not in page.text and CANARY_FAMILY not in page.text
+    person = await client.get(f"/cases/{o.case_id}/persons/{o.person_id}")
+    assert CANARY_GIVEN in person.text  # where the read is audited
