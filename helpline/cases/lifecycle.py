@@ -49,14 +49,16 @@ NOT_ELIGIBLE_REASONS = frozenset(
     {ExitReason.CRITERIA_NOT_MET, ExitReason.CONSENT_REFUSED, ExitReason.NOT_MOTIVATED}
 )
 
-# Transitions the case service performs on request. Handover states move through the
-# handover domain; closure goes through request + supervisor approval (see service).
+# Transitions the case service performs on request. Handover states move only through the
+# handover domain (sealed to the receiving municipality, signed, four-eyes, re-authenticated,
+# accepted by the municipality: DOMAIN.md §6), which does not exist yet, so no request moves a
+# case into or out of them; closure goes through request + supervisor approval (see service).
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.CONTACT: frozenset({S.INTAKE_BOOKED, S.ASSESSMENT}),
     S.INTAKE_BOOKED: frozenset({S.ASSESSMENT}),
     S.ASSESSMENT: frozenset({S.ACTIVE, S.REFERRED, S.NOT_ELIGIBLE}),
-    S.ACTIVE: frozenset({S.HANDOVER_PENDING}),
-    S.HANDOVER_PENDING: frozenset({S.HANDED_OVER, S.ACTIVE}),
+    S.ACTIVE: frozenset(),
+    S.HANDOVER_PENDING: frozenset(),
     S.HANDED_OVER: frozenset(),
     S.CLOSED: frozenset(),
     S.REFERRED: frozenset(),

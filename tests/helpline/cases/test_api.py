@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from helpline.cases.forms import parse_local_datetime
 from helpline.models import Case, CaseEvent, Note
+from helpline.models.cases import CaseState
 from tests.conftest import csrf_from, login
 
 # The body tests/e2e/test_relocation_browser.py sends: a local time, yes/no as words.
@@ -158,3 +159,24 @@ async def test_text_holding_u0000_is_refused_everywhere_and_writes_nothing(
     assert (await client.get("/cases", params={"state": "\x00"})).status_code == 400
     assert (await client.get("/cases/%00")).status_code == 404
     assert (await _count(world, CaseEvent), await _count(world, Note)) == before
+
+
+async def test_no_request_moves_a_case_into_handover(client, cases, world):
+    """Handover is sealed, signed, four-eyes, re-authenticated and accepted by the municipality
+    (DOMAIN.md §6): not a state change an officer's token or form can make."""
+    case_id = await cases.open()
+    await cases.make_ready_for_activation(case_id)
+    auth = await _bearer(world, cases.officer)
+    base = f"/api/v1/cases/{case_id}"
+    response = await client.post(f"{base}/transitions", headers=auth, json={"to": "ACTIVE"})
+    assert response.status_code == 200 and response.json()["state"] == "ACTIVE"
+    for target in ("HANDOVER_PENDING", "HANDED_OVER"):
+        response = await client.post(f"{base}/transitions", headers=auth, json={"to": target})
+        assert response.status_code == 409, target
+    await login(client, cases.officer)
+    page = await client.get(f"/cases/{case_id}")
+    assert 'value="HANDOVER_PENDING"' not in page.text
+    response = await client.post(f"/cases/{case_id}/transition", data={
+        "to": "HANDOVER_PENDING", "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 409
+    assert await cases.state(case_id) == CaseState.ACTIVE
