@@ -16,7 +16,7 @@ from helpline.cases.service import audit
 from helpline.errors import InvalidInput
 from helpline.persons import service as persons
 from helpline.persons.web import deps, path_id
-from helpline.protection import measures, schemas, vault
+from helpline.protection import measures, schemas
 from helpline.protection.measures import MeasureView
 from helpline.web.forms import read_json
 
@@ -78,31 +78,3 @@ async def set_measure(request: Request) -> Response:
         }
     )
 
-
-async def read_entry(request: Request) -> Response:
-    d = deps(request)
-    case = await persons.readable_case(d, path_id(request, "case_id"))
-    body = await read_json(request)
-    purpose, errors = schemas.parse_statement(body, "purpose")
-    if errors:
-        raise InvalidInput(errors)
-    try:
-        revealed = await vault.read_entry(d, case, path_id(request, "entry_id"), purpose=purpose)
-    except vault.Forbidden as exc:
-        request.state.commit_on_error = True  # keep the refusal's audit event, nothing else
-        return JSONResponse({"error": "forbidden", "rules": [exc.rule]}, status_code=403)
-    except vault.NamesLocation:
-        request.state.commit_on_error = True  # the same: the refusal's audit event only
-        raise
-    return JSONResponse(
-        {
-            "entry_id": revealed.entry_id,
-            "label_number": revealed.label_number,
-            "kind": revealed.kind,
-            "valid_from": _day(revealed.valid_from),
-            "valid_to": _day(revealed.valid_to),
-            "address": revealed.address,
-            "whereabouts": revealed.whereabouts,
-            "notes": revealed.notes,
-        }
-    )

@@ -13,11 +13,11 @@ from typing import Any
 from starlette.routing import BaseRoute
 
 from helpline.api.openapi import ERROR, FAILURES, WRITE_FAILURES, json_body, json_doc
-from helpline.api.schema import EDGE, FILLED, NOT_SPACE
+from helpline.api.schema import EDGE
 from helpline.authz import Permission
 from helpline.cases.sections import CasePageSection
 from helpline.models.cases import PersonRole
-from helpline.models.protection import LocationKind, MeasureLevel, MeasureState
+from helpline.models.protection import MeasureLevel, MeasureState
 from helpline.protection import api as protection_api
 from helpline.protection import endpoints as protection
 from helpline.protection import labels as protection_labels
@@ -58,9 +58,9 @@ ROUTES: list[BaseRoute] = [
         name="protection:api_get", access=READ),
     api("/api/v1" + _PERSON, protection_api.set_measure, name="protection:api_set_measure",
         access=WRITE, methods=POST),
-    api("/api/v1" + _ENTRY + "/read", protection_api.read_entry,
-        name="protection:api_vault_read", access=READ, methods=POST),
 ]
+# No API route reads the vault: a bearer token cannot re-authenticate, and the page's read
+# demands a sign-in within the last five minutes (SECURITY.md §4). Break-glass likewise.
 
 # Only supervisors open the vault log (the service checks the role as well).
 NAVIGATION: tuple[NavEntry, ...] = (
@@ -76,7 +76,6 @@ _ID = {"type": "string", "format": "uuid"}
 _DATE = {"type": ["string", "null"], "format": "date"}
 _CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": _STRING}
 _PERSON_ID = {"name": "person_id", "in": "path", "required": True, "schema": _STRING}
-_ENTRY_ID = {"name": "entry_id", "in": "path", "required": True, "schema": _STRING}
 _LEVELS = [level.value for level in MeasureLevel]
 _STATES = [state.value for state in MeasureState]
 _MEASURE = {
@@ -142,8 +141,6 @@ _MEASURE_INPUT = {
         _dated(measures.DECIDED_STATES, "decided_on"),
     ],
 }
-# A stated purpose: the parser strips it, then counts (the most: maxLength, on the whole).
-_PURPOSE = rf"^{EDGE}{NOT_SPACE}[\s\S]{{{schemas.PURPOSE_MIN - 2},}}{NOT_SPACE}{EDGE}$"
 _CASE_LEVEL = {"type": "string", "enum": [level.name for level in ProtectionLevel]}
 
 OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
@@ -185,42 +182,6 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
                 "required": ["id", "level", "state", "case_level"],
             }),
             **WRITE_FAILURES,
-        },
-    },
-    "protection:api_vault_read": {
-        "summary": "Read a location vault entry (named users only, purpose required, audited)",
-        "description": "Break-glass is not available through the API (no re-authentication).",
-        "parameters": [_CASE_ID, _ENTRY_ID],
-        "requestBody": json_body({
-            "type": "object",
-            "properties": {"purpose": {
-                "type": "string", "maxLength": schemas.PURPOSE_MAX,
-                "description": f"Why: {schemas.PURPOSE_MIN} to {schemas.PURPOSE_MAX} characters "
-                               "(surrounding whitespace aside), logged",
-                "allOf": [FILLED, {"pattern": _PURPOSE, "x-error": "too_short"}],
-            }},
-            "required": ["purpose"],
-        }),
-        "responses": {
-            "200": json_doc("The entry, decrypted", {
-                "type": "object",
-                "properties": {
-                    "entry_id": _ID, "label_number": {"type": "integer"},
-                    "kind": {"type": "string", "enum": [k.value for k in LocationKind]},
-                    "valid_from": _DATE, "valid_to": _DATE, "address": _STRING,
-                    "whereabouts": _STRING, "notes": _STRING,
-                },
-                "required": [
-                    "entry_id", "label_number", "kind", "valid_from", "valid_to", "address",
-                    "whereabouts", "notes",
-                ],
-            }),
-            **{k: v for k, v in WRITE_FAILURES.items() if k != "409"},
-            "403": json_doc("Not permitted, or not named for this entry (the refusal is logged, "
-                            "the rule named)", {
-                **ERROR, "properties": {"error": _STRING, "rules": {"type": "array",
-                                                                    "items": _STRING}},
-            }),
         },
     },
 }

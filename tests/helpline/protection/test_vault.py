@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-from jsonschema import Draft202012Validator
 from sqlalchemy import select
 
 from helpline.api.openapi import OPERATIONS
@@ -94,15 +93,14 @@ async def test_a_read_without_purpose_shows_nothing_and_writes_nothing(client, w
 async def test_a_purpose_that_repeats_the_address_is_refused(client, world):
     o = await office(world)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
-    headers = await token(world, o.officer.id)
+    await login(client, o.officer)
+    page = await client.get(f"/cases/{o.case_id}/vault")
     before = await audit_count(world)
-    response = await client.post(
-        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
-        json={"purpose": "åka till hemligagatan 17 nu"},
-    )
-    assert response.status_code == 422
-    assert response.json()["fields"] == {"purpose": "contains_location"}
-    _no_location(response.text)
+    purpose = "åka till hemligagatan 17 nu"
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": purpose})
+    assert response.status_code == 422 and 'id="purpose-error"' in response.text
+    _no_location(response.text.replace(purpose, ""))
     # The answer confirms a guess at the address, so it is a consultation: one event, denied,
     # naming the fields compared, without the purpose (it holds the location).
     assert await audit_count(world) == before + 1
@@ -150,27 +148,24 @@ async def test_a_break_glass_reason_that_guesses_the_address_is_audited_and_aler
     _no_location(log.text)
 
 
-async def test_an_api_read_is_held_to_its_documented_schema(client, world):
+async def test_the_api_reads_no_vault_entry(client, world):
+    """A bearer token cannot re-authenticate; the page's read demands a recent sign-in."""
     o = await office(world)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
     headers = await token(world, o.officer.id)
-    url = f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read"
     before = await audit_count(world)
-    bad = await client.post(url, headers=headers, json={"purpose": 12345})
-    assert bad.status_code == 422 and bad.json()["fields"] == {"purpose": "invalid_type"}
-    short = await client.post(url, headers=headers, json={"purpose": "  Ja   "})
-    assert short.status_code == 422 and short.json()["fields"] == {"purpose": "too_short"}
+    for tail in ("/read", "/break-glass", ""):
+        response = await client.post(
+            f"/api/v1/cases/{o.case_id}/vault/{entry_id}{tail}", headers=headers,
+            json={"purpose": "Skjuts till tingsrätten", "reason": "Akut hot"})
+        assert response.status_code in (404, 405), tail
+        _no_location(response.text)
     assert await audit_count(world) == before
-    response = await client.post(url, headers=headers, json={"purpose": "Skjuts till tingsrätten"})
-    assert response.status_code == 200, response.text
-    # Schemathesis cannot reach an entry (none in the demo): the answer is checked here.
-    schema = OPERATIONS["protection:api_vault_read"]["responses"]["200"]["content"][
-        "application/json"]["schema"]
-    Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER).validate(
-        response.json())
+    document = (await client.get("/api/v1/openapi.json")).text
+    assert "/vault" not in document and not [k for k in OPERATIONS if "vault" in k]
 
 
-async def test_only_named_users_may_read(client, world):
+async def test_only_named_users_may_read(client, world, clock):
     o = await office(world)
     await add_team_member(world, o.officer, o.case_id, o.colleague.id)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
@@ -187,15 +182,6 @@ async def test_only_named_users_may_read(client, world):
     assert denied.actor_user_id == o.colleague.id and denied.result == "denied"
     assert await events(world, "vault.read") == []
 
-    # The API says the same.
-    headers = await token(world, o.colleague.id)
-    response = await client.post(
-        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
-        json={"purpose": "Vill bara veta"},
-    )
-    assert response.status_code == 403
-    _no_location(response.text)
-
     # Named by the responsible officer, the colleague may read.
     await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
     await login(client, o.officer)
@@ -204,22 +190,25 @@ async def test_only_named_users_may_read(client, world):
         "csrf_token": csrf_from(page.text), "named": [o.officer.id, o.colleague.id],
     })
     assert response.status_code == 303
-    response = await client.post(
-        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
-        json={"purpose": "Skjuts till tingsrätten"},
-    )
-    assert response.status_code == 200 and response.json()["address"] == CANARY_ADDRESS
+    await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
+    clock.advance(seconds=30)  # a new TOTP step: the colleague's last code is spent
+    await login(client, o.colleague)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": "Skjuts till tingsrätten"})
+    assert response.status_code == 200 and CANARY_ADDRESS.split(",")[0] in response.text
 
 
 async def test_a_user_outside_the_case_gets_404_and_cannot_be_named(client, world):
     o = await office(world)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
-    headers = await token(world, o.colleague.id)  # same organisation, not on the team
-    response = await client.post(
-        f"/api/v1/cases/{o.case_id}/vault/{entry_id}/read", headers=headers,
-        json={"purpose": "Nyfiken på adressen"},
-    )
+    await login(client, o.colleague)  # same organisation, not on the team
+    page = await client.get("/start")
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": "Nyfiken på adressen"})
     assert response.status_code == 404
+    _no_location(response.text)
+    await client.post("/logout", data={"csrf_token": csrf_from(page.text)})
     await login(client, o.officer)
     page = await client.get(f"/cases/{o.case_id}/vault")
     response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/access", data={
