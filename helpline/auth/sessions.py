@@ -54,9 +54,13 @@ async def start(
 
 
 async def resolve(
-    db: AsyncSession, token: str | None, *, now: datetime, policy: SessionPolicy
+    db: AsyncSession, token: str | None, *, now: datetime, policy: SessionPolicy,
+    touch: bool = True,
 ) -> UserSession | None:
-    """The live session for a cookie token, or None; an expired one is revoked on the way."""
+    """The live session for a cookie token, or None; an expired one is revoked on the way.
+
+    ``touch=False`` (a page reloading itself) does not count as activity: an open call list
+    must not keep an unattended session alive past the idle timeout."""
     if not token or len(token) > 100:
         return None
     row = await repository.session_by_hash(db, hash_token(token))
@@ -65,7 +69,8 @@ async def resolve(
     if now >= row.expires_at or now - row.last_seen_at >= policy.idle or not row.user.is_active:
         row.revoked_at = now
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return row
 
 

@@ -159,12 +159,18 @@ def _set_identity(request: Request, user: Any, session: Any, via: str | None) ->
     request.state.audit = AuditContext(actor=user, request_id=request.state.request_id)
 
 
+# A page that reloads itself (static/calls.js) asks with this query parameter, so that the
+# reload does not count as the user's activity.
+AUTO_REFRESH = ("refresh", "auto")
+
+
 async def authenticate_session(request: Request) -> None:
     row = await sessions.resolve(
         request.state.db,
         request.cookies.get(sessions.COOKIE_NAME),
         now=clock.now(),
         policy=request.app.state.session_policy,
+        touch=request.query_params.get(AUTO_REFRESH[0]) != AUTO_REFRESH[1],
     )
     request.state.pending_session = row if row and row.stage == sessions.STAGE_PASSWORD else None
     full = row if row and row.stage == sessions.STAGE_FULL else None

@@ -72,6 +72,30 @@ async def test_idle_session_expires_after_15_minutes(client, world, clock):
     assert (await client.get("/start")).status_code == 303
 
 
+async def test_a_page_reloading_itself_does_not_keep_an_idle_session_alive(
+    client, world, clock
+):
+    """The call list reloads every minute (static/calls.js, with refresh=auto): an open tab on
+    an unattended screen must still sign out after 15 idle minutes."""
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    for _ in range(14):
+        clock.advance(minutes=1)
+        assert (await client.get("/calls", params={"refresh": "auto"})).status_code == 200
+    clock.advance(minutes=1, seconds=1)
+    response = await client.get("/calls", params={"refresh": "auto"})
+    assert response.status_code == 303 and "/login" in response.headers["location"]
+    # The officer's own requests (no refresh=auto) do count as activity.
+    clock.advance(seconds=30)  # a new TOTP step
+    await login(client, user)
+    for _ in range(20):
+        clock.advance(minutes=1)
+        assert (await client.get("/calls")).status_code == 200
+    static = (await client.get("/static/calls.js")).text
+    assert 'searchParams.set("refresh", "auto")' in static
+
+
 async def test_active_session_ends_after_8_hours(client, world, clock):
     org = await world.organisation()
     user = await world.user(org, Role.POLICE_CASE_OFFICER)
