@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.models.audit import AuditEvent
 from helpline.models.relocation import PlanState, RelocationPlan, RelocationStep
 
 FINISHED = (PlanState.COMPLETED, PlanState.CANCELLED)
@@ -57,3 +58,24 @@ async def step_of_plan(db: AsyncSession, plan_id: str, step_id: str) -> Relocati
         RelocationStep.id == step_id, RelocationStep.plan_id == plan_id
     )
     return (await db.execute(statement)).scalar_one_or_none()
+
+
+# The audit events of changes to a plan's substance (service._record writes one per change).
+PLAN_CHANGES = (
+    "relocation.plan_created", "relocation.plan_updated", "relocation.step_added",
+    "relocation.step_updated",
+)
+
+
+async def plan_contributors(db: AsyncSession, case_id: str, plan_id: str) -> set[str]:
+    """Everyone who wrote any part of the plan, in any round. Read from the audit log, which
+    records every change with its actor and cannot be edited, rather than kept a second time
+    on the plan."""
+    statement = select(AuditEvent.actor_user_id, AuditEvent.details).where(
+        AuditEvent.object_type == "case", AuditEvent.object_id == case_id,
+        AuditEvent.action.in_(PLAN_CHANGES),
+    )
+    return {
+        actor for actor, details in (await db.execute(statement)).all()
+        if actor and details.get("plan_id") == plan_id
+    }

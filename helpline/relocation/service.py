@@ -327,13 +327,16 @@ async def transition(
 
 
 async def approve(deps: Deps, case: Case, plan: RelocationPlan) -> None:
-    """Four eyes: a supervisor of the case's organisation, neither author nor submitter."""
+    """Four eyes: a supervisor of the case's organisation who wrote no part of the plan (its
+    author, anyone who changed it or its steps) and did not submit it."""
     require_open_case(case)
     if plan.state is not PlanState.SUBMITTED:
         raise RuleViolation("transition_not_allowed")
     if not can_supervise(deps.actor, case):
         raise RuleViolation("supervisor_required")
-    if deps.actor.id in (plan.author_id, plan.submitted_by_id):
+    if deps.actor.id in (plan.author_id, plan.submitted_by_id) or deps.actor.id in (
+        await repository.plan_contributors(deps.db, case.id, plan.id)
+    ):
         raise RuleViolation("four_eyes")
     plan.approved_by_id, plan.approved_at = deps.actor.id, clock.now()
     await _move(deps, case, plan, "approve")

@@ -64,6 +64,31 @@ async def test_only_a_supervisor_approves_and_never_the_plans_author(client, off
     assert plan.approved_by_id == cases.supervisor.id
 
 
+async def test_a_supervisor_who_changed_the_plan_cannot_approve_it(client, office, world, app):
+    """The officer writes and submits the plan, but the supervisor added a step: that is
+    writing it, so approving it would be one person both writing and approving."""
+    cases = office.cases
+    plan_id = await office.create_plan(client)
+    await office.add_step(client, plan_id)
+    supervisor_auth = await token(world, cases.supervisor.id)
+    step = await client.post(f"{office.plans_url()}/{plan_id}/steps", headers=supervisor_auth,
+                             json={"kind": "MAIL_AND_ID", "due_on": day(5),
+                                   "responsible_organisation_id": cases.org.id})
+    assert step.status_code == 201, step.text
+    assert (await office.move(client, plan_id, "submit")).status_code == 200
+    await login(client, cases.supervisor)
+    refused = await _approve_in_page(client, office, plan_id)
+    assert refused.status_code == 409
+    assert await _state(world, plan_id) is PlanState.SUBMITTED
+    # A supervisor who only reviewed may approve.
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="https://testserver") as other:
+        await login(other, cases.supervisor2)
+        approved = await _approve_in_page(other, office, plan_id)
+        assert approved.status_code == 303, approved.text
+    assert await _state(world, plan_id) is PlanState.APPROVED
+
+
 async def httpx_plan(client, app, world, cases, case_id) -> str:
     """A plan written and submitted by the supervisor on their own case."""
     auth = await token(world, cases.supervisor.id)
