@@ -10,10 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline.models.users import ApiToken, User, UserSession
 
 
-async def user_by_email(db: AsyncSession, email: str) -> User | None:
-    return (
-        await db.execute(select(User).where(User.email == email.strip().lower()))
-    ).scalar_one_or_none()
+async def user_by_email(db: AsyncSession, email: str, *, lock: bool = False) -> User | None:
+    """``lock``: hold the row until the commit (FOR UPDATE; SQLite's writers are serial
+    anyway), for changes computed from what was read, such as the failed sign-in count."""
+    statement = select(User).where(User.email == email.strip().lower())
+    if lock:
+        statement = statement.with_for_update(of=User)  # not the eagerly joined rows
+    return (await db.execute(statement)).scalar_one_or_none()
 
 
 async def session_by_hash(db: AsyncSession, token_hash: bytes) -> UserSession | None:

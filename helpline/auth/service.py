@@ -40,7 +40,9 @@ def totp_binding(user: User) -> crypto.FieldBinding:
 async def check_password(
     deps: AuthDeps, *, email: str, password: str, now: datetime
 ) -> User | None:
-    user = await repository.user_by_email(deps.db, email)
+    # Locked until the commit: guesses sent in parallel each count (PostgreSQL would otherwise
+    # let each transaction add one to the same stale count, and never lock).
+    user = await repository.user_by_email(deps.db, email, lock=True)
     password_ok = verify_password(user.password_hash if user else None, password)
     if user is None:
         await _audit_failure(deps, None, reason="unknown_account")
@@ -125,6 +127,8 @@ async def complete_second_factor(
 ) -> str | None:
     """Check the code; on success revoke the pre-session and return a new full-session token."""
     user = pending.user
+    # The failure count and the last TOTP step, read and held (see check_password).
+    await deps.db.refresh(user, with_for_update={"of": User})
     if _is_locked(user, now) or user.totp_secret is None:
         await _audit_failure(deps, user, reason="second_factor_unavailable")
         return None
@@ -190,6 +194,7 @@ async def reauthenticate(
     re-authenticate: the session ends instead. Otherwise whoever holds a session (a stolen
     cookie, an unlocked screen) could guess codes here without limit."""
     user = session.user
+    await deps.db.refresh(user, with_for_update={"of": User})  # as in complete_second_factor
     if _is_locked(user, now):
         await _audit_failure(deps, user, reason="reauth_locked", action=AuditAction.LOGIN_LOCKED)
         await logout(deps, session, now=now)

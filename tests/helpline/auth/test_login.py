@@ -192,3 +192,25 @@ async def test_a_successful_reauthentication_clears_earlier_failures(client, wor
     assert await world.scalar(select(User.failed_logins).where(User.id == user.id)) == 0
     assert (await _reauth(client, user.password, "000000")).status_code == 401  # not locked
     assert (await client.get("/start")).status_code == 200
+
+
+async def test_wrong_passwords_sent_at_once_are_all_counted(client, world):
+    """Guesses sent in parallel must not slip past the lockout: each one counts (on PostgreSQL
+    the transactions run side by side, and a counter read before the others commit would lose
+    their failures)."""
+    import asyncio
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    page = await client.get("/login")
+    token = csrf_from(page.text)
+
+    async def guess(n: int) -> int:
+        response = await client.post("/login", data={
+            "email": user.email, "password": f"wrong-password-{n}", "csrf_token": token})
+        return response.status_code
+
+    assert set(await asyncio.gather(*(guess(n) for n in range(LOCKOUT_THRESHOLD)))) == {401}
+    locked_until = await world.scalar(select(User.locked_until).where(User.id == user.id))
+    assert locked_until is not None
+    assert (await _post_password(client, user.email, user.password)).status_code == 401
