@@ -214,3 +214,37 @@ async def test_wrong_passwords_sent_at_once_are_all_counted(client, world):
     locked_until = await world.scalar(select(User.locked_until).where(User.id == user.id))
     assert locked_until is not None
     assert (await _post_password(client, user.email, user.password)).status_code == 401
+
+
+async def test_one_totp_code_sent_at_once_from_three_sign_ins_is_accepted_once(world, app):
+    """The replay check must hold for codes sent in parallel too: three sign-ins that all passed
+    the password send the same code at the same moment, and only one may become a session (on
+    PostgreSQL both transactions would otherwise read the same last step before either writes)."""
+    import asyncio
+
+    import httpx
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    clients = [
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver")
+        for _ in range(3)
+    ]
+    tokens = []
+    for each in clients:
+        assert (await _post_password(each, user.email, user.password)).status_code == 303
+        tokens.append(csrf_from((await each.get("/login/second-factor")).text))
+    code = code_for(user.totp_secret)
+
+    async def send(each: httpx.AsyncClient, token: str) -> int:
+        response = await each.post(
+            "/login/second-factor", data={"code": code, "csrf_token": token}
+        )
+        return response.status_code
+
+    try:
+        statuses = await asyncio.gather(*(send(c, t) for c, t in zip(clients, tokens)))
+    finally:
+        for each in clients:
+            await each.aclose()
+    assert sorted(statuses) == [303, 401, 401]
