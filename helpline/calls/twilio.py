@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlparse
 
+import phonenumbers
 from starlette.datastructures import ImmutableMultiDict
 from starlette.requests import Request
 from twilio.request_validator import RequestValidator, add_port, remove_port
@@ -52,6 +53,7 @@ WITHHELD = frozenset(
         "+266696687",
         "+7378742833",
         "+86282452253",
+        "+8656696",
         "+2562533",
     }
 )
@@ -191,9 +193,13 @@ def caller_number(value: str) -> str | None:
     if value.strip().lower() in WITHHELD:
         return None
     try:
-        return crypto.normalise_phone(value)
+        number = crypto.normalise_phone(value)
     except ValueError:
         return None
+    # A caller id no numbering plan assigns (a keypad spelling of "withheld" we do not know, a
+    # spoofed placeholder) is as good as withheld: it cannot be called back, and every caller
+    # sending it would look like one repeat caller.
+    return number if phonenumbers.is_valid_number(phonenumbers.parse(number)) else None
 
 
 # --- TwiML -------------------------------------------------------------------------------------

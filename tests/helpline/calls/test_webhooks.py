@@ -173,7 +173,10 @@ async def test_an_answered_dial_hangs_up_and_records_the_answer(client, world, a
 async def test_withheld_numbers_store_nothing_and_are_not_offered_a_callback(
     client, world, app, line
 ):
-    for withheld in ("anonymous", "+266696687", "Restricted", "", "not a number"):
+    for withheld in (
+        "anonymous", "+266696687", "Restricted", "", "not a number", "+8656696", "+2562533",
+        "+86282452253", "+7378742833", "+46000000000",
+    ):
         sid = new_sid()
         response = await post_signed(client, "/twilio/voice", call_params(sid, From=withheld))
         assert response.status_code == 200 and "<Gather" not in response.text
