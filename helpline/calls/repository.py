@@ -185,8 +185,13 @@ async def withheld_by_sid(
 
 
 async def call_by_sid(db: AsyncSession, organisation_id: str, sid: str) -> HelplineCall | None:
-    statement = select(HelplineCall).where(
-        HelplineCall.organisation_id == organisation_id, HelplineCall.call_sid == sid
+    """The call, locked until the commit: Twilio's callbacks for one call arrive independently,
+    and each decides from the state it read (forward-only status, the first dial result), so
+    they must run one after another (PostgreSQL; SQLite's writers are serial anyway)."""
+    statement = (
+        select(HelplineCall)
+        .where(HelplineCall.organisation_id == organisation_id, HelplineCall.call_sid == sid)
+        .with_for_update(of=HelplineCall)
     )
     return (await db.execute(statement)).scalar_one_or_none()
 

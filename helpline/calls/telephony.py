@@ -145,15 +145,16 @@ async def leg_status(deps: Deps, call: HelplineCall, *, leg_sid: str, twilio_sta
 
 
 async def dial_result(deps: Deps, call: HelplineCall, *, dial_status: str, duration: str) -> bool:
-    """The <Dial> ended; True if an officer answered. Retries give the same answer."""
-    dial_status = _known(dial_status, DIAL_STATUSES)
-    answered = dial_status in ANSWERED_DIAL
-    if await first_time(deps, call, f"dial:{dial_status}"):
-        call.dial_status = dial_status
-        if answered and call.answered_at is None:
+    """The <Dial> ended; True if an officer answered. A call's dial ends once: the first result
+    is kept, and a retried or contradicting one is answered from it (a late "no-answer" must
+    not offer a callback, nor overwrite, after an officer took the call)."""
+    if await first_time(deps, call, "dial"):
+        call.dial_status = _known(dial_status, DIAL_STATUSES)
+        if call.dial_status in ANSWERED_DIAL and call.answered_at is None:
             seconds = int(duration) if _seconds(duration) else 0
-            call.answered_at = deps.now - timedelta(seconds=seconds)
-    return answered
+            # Twilio's duration is only text: never before the call itself came in.
+            call.answered_at = max(call.received_at, deps.now - timedelta(seconds=seconds))
+    return call.dial_status in ANSWERED_DIAL
 
 
 async def request_callback(deps: Deps, call: HelplineCall) -> bool:

@@ -99,6 +99,35 @@ async def test_a_retried_dial_result_gives_the_same_answer_and_changes_nothing(
     assert again.text == first.text and (await _call(world, sid)).answered_at == answered_at
 
 
+async def test_a_later_contradicting_dial_result_changes_nothing_and_gets_the_first_answer(
+    client, world, line
+):
+    """A call's dial ends once. A "no-answer" after "completed" (a stray or replayed request)
+    must not offer a callback to a caller an officer already spoke to, nor rewrite the call."""
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    first = await post_signed(client, "/twilio/voice/dial-result", call_params(
+        sid, DialCallStatus="completed", DialCallDuration="30"))
+    answered_at = (await _call(world, sid)).answered_at
+    later = await post_signed(client, "/twilio/voice/dial-result", call_params(
+        sid, DialCallStatus="no-answer"))
+    assert later.text == first.text and "<Gather" not in later.text
+    call = await _call(world, sid)
+    assert call.dial_status == "completed" and call.answered_at == answered_at
+
+
+async def test_an_answer_time_from_an_absurd_duration_is_never_before_the_call_came_in(
+    client, world, line, clock
+):
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    clock.advance(seconds=90)
+    await post_signed(client, "/twilio/voice/dial-result", call_params(
+        sid, DialCallStatus="completed", DialCallDuration="999999"))
+    call = await _call(world, sid)
+    assert call.answered_at == call.received_at
+
+
 async def test_a_dial_result_for_an_unknown_call_says_goodbye_and_writes_nothing(
     client, world, line
 ):
@@ -207,7 +236,7 @@ async def test_an_unknown_dial_or_leg_status_is_recorded_as_other_whatever_its_l
         new_sid(), ParentCallSid=sid, From=LINE, To="+46701740620", CallStatus=odd))
     assert leg.status_code == 204
     keys = set(await world.scalars(select(CallEvent.event_key)))
-    assert "dial:other" in keys and any(k.endswith(":other") and k.startswith("leg:") for k in keys)
+    assert "dial" in keys and any(k.endswith(":other") and k.startswith("leg:") for k in keys)
 
 
 @pytest.mark.parametrize("duration", ["²", "1²", "٣", "12\u00b9"])
@@ -238,3 +267,23 @@ async def test_a_content_length_in_other_digits_is_refused_not_a_500() -> None:
                        "headers": [(b"content-length", b"\xb2")]}, receive)
     with pytest.raises(twilio.BodyTooLarge):
         await twilio._read_body(request)
+
+
+async def test_status_callbacks_sent_at_once_never_move_a_call_backwards(client, world, line):
+    """Twilio sends a call's status callbacks independently. "in-progress" and "completed"
+    arriving together must end completed: on PostgreSQL both requests read "ringing", both
+    passed the forward-only check, and the last writer won, so a finished call could end up in
+    progress, with its end time set."""
+    import asyncio
+
+    for _ in range(5):
+        sid = new_sid()
+        await post_signed(client, "/twilio/voice", call_params(sid))
+        responses = await asyncio.gather(*(
+            post_signed(client, "/twilio/voice/status",
+                        call_params(sid, CallStatus=status, CallDuration="30"))
+            for status in ("ringing", "in-progress", "completed")
+        ))
+        assert [r.status_code for r in responses] == [204, 204, 204]
+        call = await _call(world, sid)
+        assert str(call.status) == "COMPLETED" and call.ended_at is not None
