@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from helpline import clock
 from helpline.authz import Permission
 from helpline.calls import labels, roster, schemas, service
+from helpline.errors import RuleViolation
 from helpline.web.forms import read_form
 
 TEMPLATES = "calls/"
@@ -130,12 +131,15 @@ async def list_callbacks(request: Request) -> Response:
     return _render(request, "callbacks.html", {"rows": rows})
 
 
-async def show_callback(request: Request, *, errors: dict[str, str] | None = None) -> Response:
+async def show_callback(
+    request: Request, *, errors: dict[str, str] | None = None, already_done: bool = False
+) -> Response:
     view = await service.read_callback(deps(request), object_id(request, "callback_id"))
     if view is None:
         raise HTTPException(status_code=404)
-    status = 422 if errors else 200
-    return _render(request, "callback.html", {"view": view, "errors": errors or {}}, status)
+    status = 409 if already_done else 422 if errors else 200
+    context = {"view": view, "errors": errors or {}, "already_done": already_done}
+    return _render(request, "callback.html", context, status)
 
 
 async def complete_callback(request: Request) -> Response:
@@ -148,7 +152,12 @@ async def complete_callback(request: Request) -> Response:
     callback = await service.find_callback(d, callback_id)
     if callback is None:
         raise HTTPException(status_code=404)
-    await service.complete_callback(d, callback, outcome)
+    try:
+        await service.complete_callback(d, callback, outcome)
+    except RuleViolation:
+        # Someone else marked it done first: show what they recorded (nothing was written).
+        _keep_audit_of_refusal(request)
+        return await show_callback(request, already_done=True)
     return RedirectResponse(request.url_for("callbacks:list").path, status_code=303)
 
 

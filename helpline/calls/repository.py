@@ -104,11 +104,14 @@ async def callback_queue(db: AsyncSession, user: User, *, limit: int) -> list[Ca
 
 
 async def readable_callback(
-    db: AsyncSession, user: User, callback_id: str
+    db: AsyncSession, user: User, callback_id: str, *, lock: bool = False
 ) -> CallbackRequest | None:
-    return (
-        await db.execute(readable_callbacks(user).where(CallbackRequest.id == callback_id))
-    ).scalar_one_or_none()
+    """``lock``: held until the commit, for a change decided on the state read (two officers
+    marking one callback done at once)."""
+    statement = readable_callbacks(user).where(CallbackRequest.id == callback_id)
+    if lock:
+        statement = statement.with_for_update(of=CallbackRequest)
+    return (await db.execute(statement)).scalar_one_or_none()
 
 
 async def callback_for_call(db: AsyncSession, call_id: str) -> CallbackRequest | None:

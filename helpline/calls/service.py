@@ -19,7 +19,7 @@ from helpline.calls.fields import call_binding, call_scope, phone_index
 from helpline.calls.schemas import CallForm
 from helpline.cases.access import get_readable_case
 from helpline.db import new_id
-from helpline.errors import InvalidInput
+from helpline.errors import InvalidInput, RuleViolation
 from helpline.keys import KeyService
 from helpline.models.calls import (
     CallbackOutcome,
@@ -252,12 +252,18 @@ async def read_callback(deps: Deps, callback_id: str) -> CallbackView | None:
 
 
 async def find_callback(deps: Deps, callback_id: str) -> CallbackRequest | None:
-    return await repository.readable_callback(deps.db, deps.actor, callback_id)
+    """A callback the actor may read, locked for a change (nothing protected is read)."""
+    return await repository.readable_callback(deps.db, deps.actor, callback_id, lock=True)
 
 
 async def complete_callback(
     deps: Deps, callback: CallbackRequest, outcome: CallbackOutcome
 ) -> None:
+    """Mark an open callback done. Once done, its outcome and who did it stand: a second
+    officer's choice (sent from a page opened before the first one's) is refused, not
+    written over the record of whether the caller was reached."""
+    if callback.state is not CallbackState.OPEN:
+        raise RuleViolation("callback_already_done")
     callback.state, callback.outcome = CallbackState.DONE, outcome
     callback.done_at, callback.done_by_user_id = deps.now, deps.actor.id
     await _audit(

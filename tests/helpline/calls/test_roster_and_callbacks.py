@@ -91,3 +91,35 @@ async def test_the_callback_queue_hides_numbers_until_one_is_opened_and_closes_w
     assert done.status_code == 303
     saved = (await world.scalars(select(CallbackRequest)))[0]
     assert saved.state is CallbackState.DONE and saved.done_by_user_id == line.officer.id
+
+
+async def test_a_callback_marked_done_keeps_its_outcome_when_a_second_officer_sends_another(
+    client, world, app, line
+):
+    """Two officers open the same callback; the second one's choice must not overwrite whether
+    the caller was reached, nor who reached them. They see what was recorded instead."""
+    import httpx
+
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    await post_signed(client, "/twilio/voice/gather", call_params(sid, Digits="1"))
+    callback = (await world.scalars(select(CallbackRequest)))[0]
+    await login(client, line.officer)
+    page = await client.get(f"/callbacks/{callback.id}")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as other:
+        await login(other, line.supervisor)
+        other_page = await other.get(f"/callbacks/{callback.id}")
+        first = await client.post(f"/callbacks/{callback.id}",
+                                  data={"outcome": "REACHED", "csrf_token": csrf_from(page.text)})
+        second = await other.post(f"/callbacks/{callback.id}", data={
+            "outcome": "NOT_NEEDED", "csrf_token": csrf_from(other_page.text)})
+    assert first.status_code == 303
+    assert second.status_code == 409
+    assert "Någon annan hann klarmarkera återuppringningen" in second.text
+    assert "Klar: Nådd" in second.text
+    saved = (await world.scalars(select(CallbackRequest)))[0]
+    assert saved.outcome == "REACHED" and saved.done_by_user_id == line.officer.id
+    completed = await world.scalars(select(AuditEvent).where(
+        AuditEvent.object_id == callback.id, AuditEvent.action == "callback.completed"))
+    assert len(completed) == 1
