@@ -200,7 +200,12 @@ _COMPLETION = {
         # A case to link the call to; "" links none.
         "case_id": {"anyOf": [{"type": "string", "format": "uuid"}, {"const": ""}]},
     },
-    "required": ["caller_type", "channel", "outcome"],
+    # The whole record, as the page's form sends it: a field left out would otherwise be
+    # cleared (an omitted summary erased the encrypted one, an omitted case_id unlinked the call).
+    "required": [
+        "caller_type", "channel", "outcome", "language", "anonymous", "acute_danger_advice",
+        "summary", "case_id",
+    ],
 }
 
 
@@ -229,7 +234,8 @@ OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
         },
     },
     "calls:api_complete": {
-        "summary": "Complete (or update) the record of a call",
+        "summary": "Complete or update the record of a call: every field, set as sent (send the"
+        " current summary and case_id to keep them)",
         "parameters": [_ID],
         "requestBody": json_body(_COMPLETION),
         "responses": {
