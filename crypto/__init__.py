@@ -47,7 +47,9 @@ Non-guarantees (what this package does NOT protect against)
 * Per-instance limits: :attr:`DataKey.encryptions` counts per instance and is not persisted; the
   nonce-collision bound (MAX_ENCRYPTIONS_PER_KEY) is enforced per instance only.
 * Packages: a receipt proves what the recipient acknowledged, not what it did afterwards; the
-  replay guard is the application's and must remember ids until they expire.
+  replay guard is the application's and must remember (sender, id) pairs until they expire.
+  A package's header (sender, recipient, case reference, id, times) is signed but not
+  encrypted: whoever carries the package can read it.
 """
 
 from __future__ import annotations

@@ -76,14 +76,16 @@ class OpenedPackage:
 
 
 class ReplayGuard(Protocol):
-    """Remembers accepted package ids, at least until their ``expires_at`` (plus CLOCK_SKEW).
+    """Remembers accepted packages by sender and id, at least until their ``expires_at`` (plus
+    CLOCK_SKEW). Ids are unique per sender only (FORMAT.md section 6): keyed on the id alone,
+    one sender could block another's package by sending its id first.
 
-    An implementation backed by a table with a unique constraint on the id is atomic across
-    processes; it should commit in the same transaction as the handover it accepts.
+    An implementation backed by a table with a unique constraint on (sender, id) is atomic
+    across processes; it should commit in the same transaction as the handover it accepts.
     """
 
-    def check_and_remember(self, package_id: str) -> bool:
-        """Record ``package_id``; False if it was already recorded."""
+    def check_and_remember(self, sender: str, package_id: str) -> bool:
+        """Record the pair; False if it was already recorded."""
         ...
 
 
@@ -154,17 +156,19 @@ def open_package(
     sender_public_key: bytes,
     now: datetime,
     replay_guard: ReplayGuard,
-    sender: str | None = None,
+    sender: str,
 ) -> OpenedPackage:
-    """Verify, check and decrypt a package addressed to ``recipient``. Raises a PackageError
-    subclass naming the first check that failed, in this order: format, signature, sender (if
-    given), recipient, validity window, decryption, replay."""
+    """Verify, check and decrypt a package from ``sender`` (whose key is ``sender_public_key``)
+    addressed to ``recipient``. Raises a PackageError subclass naming the first check that
+    failed, in this order: format, signature, sender, recipient, validity window, decryption,
+    replay. The sender's name is required: a package validly signed by one trusted installation
+    must not be taken as coming from another."""
     now = _utc(now)  # a caller error, reported before looking at the package
     signed, header_bytes, sealed, signature = split_envelope(_PACKAGE_MAGIC, blob)
     if not _primitives.ed25519_verify(sender_public_key, signature, _PACKAGE_CONTEXT + signed):
         raise PackageSignatureError("bad package signature")
     header = decode_header(header_bytes)
-    if sender is not None and header.sender != sender:
+    if header.sender != sender:
         raise WrongSenderError("package names another sender")
     if header.recipient != recipient:
         raise WrongRecipientError("package is addressed to another recipient")
@@ -174,7 +178,7 @@ def open_package(
         payload = _primitives.hpke_open(sealed, recipient_private_key, info)
     except DecryptionError:
         raise PackageDecryptionError("package does not decrypt with this key") from None
-    if not replay_guard.check_and_remember(header.package_id):
+    if not replay_guard.check_and_remember(header.sender, header.package_id):
         raise ReplayedPackageError("package was already accepted")
     return OpenedPackage(header=header, payload=payload)
 
@@ -210,17 +214,22 @@ def make_receipt(
     return signed + _primitives.ed25519_sign(signing_key, _RECEIPT_CONTEXT + signed)
 
 
-def verify_receipt(blob: bytes, *, sender_public_key: bytes, package_id: str) -> Receipt:
+def verify_receipt(
+    blob: bytes, *, sender_public_key: bytes, package_sender: str, package_id: str, receiver: str
+) -> Receipt:
     """Check a receipt signed with ``sender_public_key`` (the receipt's sender, i.e. the
-    package's recipient) and that it acknowledges ``package_id``."""
+    package's recipient, named ``receiver``) and that it acknowledges the package
+    ``package_id`` of ``package_sender`` (ids are unique per sender only)."""
     signed, body, rest, signature = split_envelope(_RECEIPT_MAGIC, blob)
     if not _primitives.ed25519_verify(sender_public_key, signature, _RECEIPT_CONTEXT + signed):
         raise PackageSignatureError("bad receipt signature")
     if rest:
         raise PackageFormatError("trailing bytes in receipt")
     receipt = decode_receipt(body)
-    if receipt.package_id != package_id:
+    if (receipt.package_sender, receipt.package_id) != (package_sender, package_id):
         raise PackageError("receipt acknowledges another package")
+    if receipt.receiver != receiver:
+        raise PackageError("receipt names another receiver")
     return receipt
 
 

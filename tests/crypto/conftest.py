@@ -40,12 +40,12 @@ class MemoryKeyStore:
 
 class MemoryReplayGuard:
     def __init__(self) -> None:
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()
 
-    def check_and_remember(self, package_id: str) -> bool:
-        if package_id in self.seen:
+    def check_and_remember(self, sender: str, package_id: str) -> bool:
+        if (sender, package_id) in self.seen:
             return False
-        self.seen.add(package_id)
+        self.seen.add((sender, package_id))
         return True
 
 

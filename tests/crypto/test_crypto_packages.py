@@ -61,6 +61,7 @@ def open_(blob: bytes, guard: Any, **overrides: Any) -> Any:
         "sender_public_key": signing_public_key(SENDER_SIGNING),
         "now": NOW + timedelta(hours=1),
         "replay_guard": guard,
+        "sender": SENDER,
     }
     return open_package(blob, **(arguments | overrides))
 
@@ -294,6 +295,11 @@ def test_generated_keys_are_32_fresh_bytes() -> None:
     assert len(keys) == 8 and {len(k) for k in keys} == {32}
 
 
+def check_receipt(blob: bytes, **arguments: Any) -> Any:
+    """verify_receipt as the package's sender calls it: its own name, its recipient's name."""
+    return verify_receipt(blob, **({"package_sender": SENDER, "receiver": RECIPIENT} | arguments))
+
+
 def receipt_for(blob: bytes, guard: Any) -> bytes:
     header = open_(blob, guard).header
     return make_receipt(header, receiver=RECIPIENT, signing_key=RECIPIENT_SIGNING, now=NOW)
@@ -301,7 +307,7 @@ def receipt_for(blob: bytes, guard: Any) -> bytes:
 
 def test_valid_receipt_acknowledges_the_package(replay_guard: Any) -> None:
     blob = seal(package_id="pkg-7")
-    receipt = verify_receipt(
+    receipt = check_receipt(
         receipt_for(blob, replay_guard),
         sender_public_key=signing_public_key(RECIPIENT_SIGNING),
         package_id="pkg-7",
@@ -318,7 +324,7 @@ def test_valid_receipt_acknowledges_the_package(replay_guard: Any) -> None:
 def test_forged_receipt_is_refused(replay_guard: Any) -> None:
     receipt = receipt_for(seal(package_id="pkg-7"), replay_guard)
     with pytest.raises(PackageSignatureError):
-        verify_receipt(
+        check_receipt(
             receipt, sender_public_key=signing_public_key(SENDER_SIGNING), package_id="pkg-7"
         )
 
@@ -330,13 +336,13 @@ def test_any_flipped_byte_in_a_receipt_is_refused(replay_guard: Any) -> None:
         tampered = bytearray(receipt)
         tampered[position] ^= 0x01
         with pytest.raises(PackageError):
-            verify_receipt(bytes(tampered), sender_public_key=public, package_id="pkg-7")
+            check_receipt(bytes(tampered), sender_public_key=public, package_id="pkg-7")
 
 
 def test_receipt_for_another_package_is_refused(replay_guard: Any) -> None:
     receipt = receipt_for(seal(package_id="pkg-7"), replay_guard)
     with pytest.raises(PackageError, match="another package"):
-        verify_receipt(
+        check_receipt(
             receipt, sender_public_key=signing_public_key(RECIPIENT_SIGNING), package_id="pkg-8"
         )
 
@@ -348,7 +354,7 @@ def test_receipt_with_trailing_bytes_is_refused_even_if_signed(replay_guard: Any
         RECIPIENT_SIGNING, _packages._RECEIPT_CONTEXT + signed
     )
     with pytest.raises(PackageFormatError):
-        verify_receipt(
+        check_receipt(
             resigned, sender_public_key=signing_public_key(RECIPIENT_SIGNING), package_id="pkg-7"
         )
 
@@ -359,7 +365,7 @@ def test_packages_and_receipts_cannot_stand_in_for_each_other(replay_guard: Any)
     with pytest.raises(PackageFormatError):
         open_(receipt, replay_guard)
     with pytest.raises(PackageFormatError):
-        verify_receipt(
+        check_receipt(
             blob, sender_public_key=signing_public_key(SENDER_SIGNING), package_id="pkg-7"
         )
 
@@ -368,3 +374,32 @@ def test_only_the_recipient_can_issue_the_receipt(replay_guard: Any) -> None:
     header = open_(seal(), replay_guard).header
     with pytest.raises(ValueError):
         make_receipt(header, receiver="Lunds kommun", signing_key=RECIPIENT_SIGNING, now=NOW)
+
+
+def test_receipt_naming_another_sender_or_receiver_is_refused(replay_guard: Any) -> None:
+    """Ids are unique per sender only: a receipt for another sender's package of the same id,
+    or naming another receiver, does not acknowledge ours."""
+    receipt = receipt_for(seal(package_id="pkg-7"), replay_guard)
+    public = signing_public_key(RECIPIENT_SIGNING)
+    with pytest.raises(PackageError, match="another package"):
+        check_receipt(receipt, sender_public_key=public, package_id="pkg-7",
+                      package_sender="Lunds kommun")
+    with pytest.raises(PackageError, match="another receiver"):
+        check_receipt(receipt, sender_public_key=public, package_id="pkg-7",
+                      receiver="Lunds kommun")
+
+
+def test_one_sender_cannot_use_up_another_senders_package_id(replay_guard: Any) -> None:
+    """Replay is per sender: a trusted installation that sends a package with the id of
+    another's (headers travel in clear) must not get that other's package refused."""
+    other_signing = generate_signing_key()
+    first = seal_package(
+        b"x", sender="Lunds kommun", signing_key=other_signing, recipient=RECIPIENT,
+        recipient_public_key=sealing_public_key(RECIPIENT_SEALING), case_reference="HL-1",
+        now=NOW, valid_for=timedelta(days=1), package_id="pkg-7",
+    )
+    open_(first, replay_guard, sender="Lunds kommun",
+          sender_public_key=signing_public_key(other_signing))
+    assert open_(seal(package_id="pkg-7"), replay_guard).header.sender == SENDER
+    with pytest.raises(ReplayedPackageError):
+        open_(seal(package_id="pkg-7"), replay_guard)
