@@ -135,11 +135,14 @@ def _json_bytes(value: list[JsonValue] | dict[str, JsonValue]) -> bytes:
 
 
 def _decode_json(payload: bytes) -> FieldValue:
-    value = json.loads(
-        payload.decode("utf-8"),
-        parse_constant=_reject_constant,
-        object_pairs_hook=_unique_keys,
-    )
+    try:
+        value = json.loads(
+            payload.decode("utf-8"),
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except RecursionError:  # nested deeper than the parser goes: not a value we wrote
+        raise ValueError("JSON nested too deeply") from None
     if not isinstance(value, (list, dict)):
         raise ValueError("JSON field values are arrays or objects")
     return value

@@ -231,9 +231,17 @@ def ciphertext_key_id(blob: bytes) -> int:
     """The key id a stored field ciphertext needs. DecryptionError if it is not one of ours."""
     if len(blob) < OVERHEAD_BYTES or blob[0] != FORMAT_VERSION:
         _fail()
-    return int.from_bytes(blob[1:_HEADER_BYTES], "big")
+    key_id = int.from_bytes(blob[1:_HEADER_BYTES], "big")
+    if key_id == 0:  # never written by encrypt (ids start at 1): not one of ours
+        _fail()
+    return key_id
 
 
 def reencrypt(blob: bytes, binding: FieldBinding, *, old: DataKey, new: DataKey) -> bytes:
-    """Decrypt under ``old`` and encrypt under ``new`` (data-key rotation), same binding."""
+    """Decrypt under ``old`` and encrypt under ``new`` (data-key rotation), same binding.
+
+    ``new`` must be a later generation: under the same key id the two keys could not be told
+    apart in a ciphertext or a key store, and fields rotated halfway would be lost."""
+    if new.key_id <= old.key_id:
+        raise ValueError("the new data key must have a higher key id than the old one")
     return new.encrypt(old.decrypt(blob, binding), binding)

@@ -284,14 +284,17 @@ def _serialise(state: _State) -> bytes:
 def _parse(data: bytes) -> _State:
     try:
         doc = json.loads(data)
-        if doc["format"] != _FILE_FORMAT or doc["format_version"] != _FILE_FORMAT_VERSION:
+        version = doc["format_version"]
+        if type(version) is not int:  # JSON's true would pass == 1
+            raise ValueError("unknown format")
+        if doc["format"] != _FILE_FORMAT or version != _FILE_FORMAT_VERSION:
             raise ValueError("unknown format")
         keks = {_version(v): _parse_kek(entry) for v, entry in doc["keks"].items()}
         active = doc["active"]
         if type(active) is not int or active not in keks or keks[active].state != "enabled":
             raise ValueError("active version missing or not enabled")
         state = _State(active, keks, _key_bytes(doc["purpose_root"]))
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, binascii.Error):
         raise KeyringError("the keyring file is malformed") from None
     return state
 

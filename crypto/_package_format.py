@@ -158,7 +158,7 @@ def _strict_object(data: bytes, shape: type[PackageHeader] | type[Receipt]) -> d
         if not isinstance(doc, dict) or set(doc) != {f.name for f in fields(shape)}:
             raise ValueError("unexpected fields")
         return {name: _field(name, value) for name, value in doc.items()}
-    except ValueError:  # includes JSON and UTF-8 errors
+    except (ValueError, RecursionError):  # JSON and UTF-8 errors; nesting too deep to parse
         raise PackageFormatError("malformed header") from None
 
 

@@ -218,6 +218,31 @@ def test_reencrypt_moves_a_value_to_the_new_key_generation() -> None:
         old.decrypt(moved, BINDING)
 
 
+def test_reencrypt_refuses_a_new_key_of_the_same_or_an_earlier_generation() -> None:
+    """Under one key id the old and new keys cannot be told apart in a ciphertext or a key
+    store: a rotation that crashed halfway would leave fields no key opens."""
+    old = DataKey.generate(key_id=3)
+    blob = old.encrypt(b"Storgatan 1", BINDING)
+    for key_id in (3, 2):
+        with pytest.raises(ValueError, match="higher key id"):
+            reencrypt(blob, BINDING, old=old, new=DataKey.generate(key_id=key_id))
+
+
+def test_a_ciphertext_claiming_key_id_0_is_not_ours() -> None:
+    """encrypt never writes key id 0: a stored value claiming it was altered, and must give the
+    one decryption error, not a ValueError from looking the key up."""
+    _, blob = sample_blob()
+    with pytest.raises(DecryptionError):
+        ciphertext_key_id(blob[:1] + bytes(4) + blob[5:])
+
+
+def test_authentic_json_nested_too_deep_to_parse_is_a_decryption_error() -> None:
+    key = DataKey.generate()
+    blob = key.encrypt(b"\x08" + b"[" * 100_000, BINDING)  # the JSON tag, then deep nesting
+    with pytest.raises(DecryptionError):
+        key.decrypt_value(blob, BINDING)
+
+
 class Colour(enum.Enum):
     RED = "red"
 

@@ -321,9 +321,11 @@ def _with(**changes: Any) -> dict[str, Any]:
     [
         b"not json",
         b"\xff",
+        b"[" * 100_000,  # deeper than the JSON parser goes: RecursionError, not KeyringError
         [],
         _with(format="other"),
         _with(format_version=2),
+        _with(format_version=True),  # JSON true == 1 in Python
         _with(active=2),
         _with(active=True),
         _with(active="1"),

@@ -236,6 +236,15 @@ def test_non_packages_are_refused_as_malformed(replay_guard: Any, blob: bytes) -
         open_(blob, replay_guard)
 
 
+def test_an_unsigned_header_nested_too_deep_to_parse_is_malformed_not_a_crash() -> None:
+    """read_unverified_header runs before any signature check: whoever can hand in a package
+    reaches it. A header of 60,000 '[' made json.loads raise RecursionError."""
+    header = b"[" * 60_000
+    blob = b"HLPKG\x00\x01" + len(header).to_bytes(4, "big") + header + bytes(64)
+    with pytest.raises(PackageFormatError):
+        read_unverified_header(blob)
+
+
 def test_oversized_header_length_is_refused(replay_guard: Any) -> None:
     blob = b"HLPKG\x00\x01" + (2**20).to_bytes(4, "big") + bytes(2**20 + 200)
     with pytest.raises(PackageFormatError):
