@@ -1,4 +1,4 @@
-"""Administrative commands: users, personal access tokens, audit verification."""
+"""Administrative commands: users, personal access tokens, audit verification, keys."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from helpline import clock
 from helpline.accounts import service as accounts
 from helpline.audit import AuditAction, AuditContext, record, verify
 from helpline.auth import repository, tokens
+from helpline.cases import shredding
+from helpline.cases.shredding import ShredReason
+from helpline.errors import RuleViolation
 from helpline.keys import KeyService
 from helpline.models.users import Role
 
@@ -200,3 +203,44 @@ def keys_resume() -> None:
             await engine.dispose()
 
     click.echo(f"{asyncio.run(run())} data keys re-wrapped")
+
+
+@keys.command("shred-case")
+@click.argument("reference")
+@click.option("--organisation", required=True, help="The case's organisation, its exact name.")
+@click.option(
+    "--reason", required=True, type=click.Choice([r.value for r in ShredReason]),
+    help="RETENTION: the retention period ran out; ERASURE_DECISION: a decision to erase.",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def keys_shred_case(reference: str, organisation: str, reason: str, yes: bool) -> None:
+    """Crypto-shred a finished case: destroy its data keys and those of its calls, and their
+    blind-index entries. Irreversible; the case can never be read again."""
+    cli = _cli()
+    if not yes:
+        click.confirm(f"Destroy every key of case {reference} for good?", abort=True)
+
+    async def work(db: AsyncSession, keys: KeyService) -> shredding.Shredded:
+        org = await accounts.organisation_by_name(db, organisation)
+        case = org and await shredding.case_by_reference(db, org.id, reference)
+        if case is None:
+            raise click.ClickException("no case with that reference in that organisation")
+        return await shredding.shred_case(
+            db, case, reason=ShredReason(reason), context=AuditContext(actor=None),
+            now=clock.now(),
+        )
+
+    try:
+        done = cli._with_db(cli._settings(), work)
+    except RuleViolation as exc:
+        raise click.ClickException(
+            "the case is still being worked: only a closed, referred or not eligible case can"
+            " be shredded"
+        ) from exc
+    if done.already:
+        click.echo(f"case {reference} was already shredded")
+    else:
+        click.echo(
+            f"case {reference} shredded: {done.data_keys} data keys destroyed, {done.calls}"
+            " linked calls emptied"
+        )

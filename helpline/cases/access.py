@@ -30,7 +30,8 @@ CASE_ROLES = frozenset(
 def readable_condition(user: User) -> ColumnElement[bool]:
     if user.role not in CASE_ROLES or not user.is_active:
         return false()
-    same_organisation = Case.organisation_id == user.organisation_id
+    # A crypto-shredded case has nothing left to read, and no write may give it a new key.
+    same_organisation = (Case.organisation_id == user.organisation_id) & Case.shredded_at.is_(None)
     if user.role in ORGANISATION_WIDE:
         return same_organisation
     on_team = (

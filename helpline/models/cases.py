@@ -81,6 +81,9 @@ class Case(Base):
     emergency_protection_by_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_entry_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    # Set when the case's data keys were destroyed (helpline.cases.shredding): from then on
+    # the case is outside every read, as its fields can no longer be decrypted.
+    shredded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -83,6 +83,36 @@ def test_keys_rotate_rewraps_every_data_key_and_sign_in_secrets_still_decrypt(de
     )
 
 
+def test_keys_shred_case_refuses_a_case_in_progress_then_shreds_a_closed_one(demo_dir):
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    case_id, reference, organisation = db.execute(
+        "SELECT cases.id, reference, organisations.name FROM cases"
+        " JOIN organisations ON organisations.id = cases.organisation_id"
+        " WHERE state = 'ACTIVE' ORDER BY reference LIMIT 1"
+    ).fetchone()
+    db.close()
+    shred = ("keys", "shred-case", reference, "--organisation", organisation,
+             "--reason", "RETENTION")
+    unconfirmed = run(demo_dir, *shred, check=False)
+    assert unconfirmed.returncode != 0 and "Aborted" in unconfirmed.stderr
+    refused = run(demo_dir, *shred, "--yes", check=False)
+    assert refused.returncode != 0 and "still being worked" in refused.stderr
+    unknown = run(demo_dir, "keys", "shred-case", "HL-0000-0000", "--organisation",
+                  organisation, "--reason", "RETENTION", "--yes", check=False)
+    assert unknown.returncode != 0 and "no case with that reference" in unknown.stderr
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    db.execute("UPDATE cases SET state = 'CLOSED' WHERE id = ?", (case_id,))
+    db.commit()
+    db.close()
+    out = run(demo_dir, *shred, "--yes").stdout
+    assert re.search(rf"case {reference} shredded: [1-9]\d* data keys destroyed", out)
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    left = db.execute("SELECT count(*) FROM data_keys WHERE scope = ?", (f"case:{case_id}",))
+    assert left.fetchone() == (0,)
+    db.close()
+    assert "already shredded" in run(demo_dir, *shred, "--yes").stdout
+
+
 def test_audit_verify_passes_then_names_the_first_tampered_entry(demo_dir):
     assert "audit chain intact" in run(demo_dir, "audit", "verify").stdout
     db = sqlite3.connect(demo_dir / "helpline.db")

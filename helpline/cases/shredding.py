@@ -1,0 +1,96 @@
+"""Crypto-shredding of a case (SECURITY.md §2): destroy its data keys so nothing of it can be read.
+
+A case's fields are encrypted under its own data key (scope ``case:<id>``); the calls linked to
+it under theirs (``call:<id>``, a call's summary is often the first account of the case).
+Shredding deletes those wrapped keys, and with them the blind-index entries that would still
+let someone test a guessed personnummer or phone number against the case, in one transaction:
+a crash leaves the case either whole or shredded. The call rows keep what is not personal
+(times, channel, outcome) for statistics, without their now unreadable ciphertexts.
+
+It is for cases whose work is over (DOMAIN.md §8.12, retention): a case still in progress
+is refused. Afterwards the case is outside every read (``cases.access``), so no page tries to
+decrypt it and no write can give it a new key. Copies outside the database (backups, the
+keyring's retired KEK versions) follow their own retention; see ``crypto``'s non-guarantees.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from helpline import rls
+from helpline.audit import AuditAction, AuditContext, record
+from helpline.calls.fields import call_scope
+from helpline.errors import RuleViolation
+from helpline.keys import case_scope
+from helpline.models.calls import HelplineCall
+from helpline.models.cases import Case, CaseState, Person
+from helpline.models.keys import DataKeyRecord
+
+# States in which a case's work is over; every other one is still being worked.
+FINISHED = frozenset({CaseState.CLOSED, CaseState.REFERRED, CaseState.NOT_ELIGIBLE})
+
+
+class ShredReason(enum.StrEnum):
+    RETENTION = "RETENTION"  # the retention period ran out (gallring)
+    ERASURE_DECISION = "ERASURE_DECISION"  # a decision to erase (a court, the DPO)
+
+
+@dataclass(frozen=True)
+class Shredded:
+    case_id: str
+    data_keys: int
+    calls: int
+    already: bool = False
+
+
+async def case_by_reference(
+    db: AsyncSession, organisation_id: str, reference: str
+) -> Case | None:
+    """The organisation's case with this reference, for the operator's command (no case
+    content is read). The transaction is bound to the organisation first (row-level security)."""
+    await rls.bind_organisation(db, organisation_id)
+    statement = select(Case).where(
+        Case.organisation_id == organisation_id, Case.reference == reference
+    )
+    return (await db.execute(statement)).scalar_one_or_none()
+
+
+async def shred_case(
+    db: AsyncSession, case: Case, *, reason: ShredReason, context: AuditContext, now: datetime
+) -> Shredded:
+    """Destroy the case's data keys and those of its calls, drop their blind-index entries
+    and record it. Idempotent: a shredded case is left as it is. RuleViolation if the case is
+    still being worked."""
+    if case.shredded_at is not None:
+        return Shredded(case.id, data_keys=0, calls=0, already=True)
+    if case.state not in FINISHED:
+        raise RuleViolation("case_not_finished")
+    await rls.bind_organisation(db, case.organisation_id)
+    linked = select(HelplineCall.id).where(HelplineCall.case_id == case.id)
+    call_ids = list(await db.scalars(linked))
+    scopes = [case_scope(case.id), *(call_scope(call_id) for call_id in call_ids)]
+    deleted = await db.execute(delete(DataKeyRecord).where(DataKeyRecord.scope.in_(scopes)))
+    await db.execute(update(Person).where(Person.case_id == case.id).values(id_index=None))
+    if call_ids:
+        await db.execute(
+            update(HelplineCall)
+            .where(HelplineCall.id.in_(call_ids))
+            .values(caller_number=None, caller_number_index=None, summary=None)
+        )
+    case.shredded_at = now
+    data_keys = int(getattr(deleted, "rowcount", 0) or 0)
+    await record(
+        db,
+        context=context,
+        action=AuditAction.DATA_KEY_SHREDDED,
+        organisation_id=case.organisation_id,
+        object_type="case",
+        object_id=case.id,
+        details={"reason": str(reason), "data_keys": data_keys, "calls": len(call_ids)},
+    )
+    return Shredded(case.id, data_keys=data_keys, calls=len(call_ids))
