@@ -226,7 +226,7 @@ def keys_shred_case(reference: str, organisation: str, reason: str, yes: bool) -
         if case is None:
             raise click.ClickException("no case with that reference in that organisation")
         return await shredding.shred_case(
-            db, case, reason=ShredReason(reason), context=AuditContext(actor=None),
+            db, keys, case, reason=ShredReason(reason), context=AuditContext(actor=None),
             now=clock.now(),
         )
 

@@ -117,9 +117,10 @@ class KeyService:
         key = await self.key_for(db, scope, crypto.ciphertext_key_id(blob))
         return key.decrypt_value(blob, binding)
 
-    async def shred(self, db: AsyncSession, scope: str) -> int:
-        """Crypto-shredding: delete every data key of the scope; returns how many went."""
-        result = await db.execute(delete(DataKeyRecord).where(DataKeyRecord.scope == scope))
+    async def shred(self, db: AsyncSession, scopes: Sequence[str]) -> int:
+        """Crypto-shredding: delete every data key of the scopes, and forget any this session
+        has unwrapped; returns how many went. (helpline.cases.shredding is the whole job.)"""
+        result = await db.execute(delete(DataKeyRecord).where(DataKeyRecord.scope.in_(scopes)))
         self._cache(db).clear()
         return int(getattr(result, "rowcount", 0) or 0)
 

@@ -19,17 +19,16 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import rls
 from helpline.audit import AuditAction, AuditContext, record
 from helpline.calls.fields import call_scope
 from helpline.errors import RuleViolation
-from helpline.keys import case_scope
+from helpline.keys import KeyService, case_scope
 from helpline.models.calls import HelplineCall
 from helpline.models.cases import Case, CaseState, Person
-from helpline.models.keys import DataKeyRecord
 
 # States in which a case's work is over; every other one is still being worked.
 FINISHED = frozenset({CaseState.CLOSED, CaseState.REFERRED, CaseState.NOT_ELIGIBLE})
@@ -61,7 +60,13 @@ async def case_by_reference(
 
 
 async def shred_case(
-    db: AsyncSession, case: Case, *, reason: ShredReason, context: AuditContext, now: datetime
+    db: AsyncSession,
+    keys: KeyService,
+    case: Case,
+    *,
+    reason: ShredReason,
+    context: AuditContext,
+    now: datetime,
 ) -> Shredded:
     """Destroy the case's data keys and those of its calls, drop their blind-index entries
     and record it. Idempotent: a shredded case is left as it is. RuleViolation if the case is
@@ -74,7 +79,7 @@ async def shred_case(
     linked = select(HelplineCall.id).where(HelplineCall.case_id == case.id)
     call_ids = list(await db.scalars(linked))
     scopes = [case_scope(case.id), *(call_scope(call_id) for call_id in call_ids)]
-    deleted = await db.execute(delete(DataKeyRecord).where(DataKeyRecord.scope.in_(scopes)))
+    data_keys = await keys.shred(db, scopes)
     await db.execute(update(Person).where(Person.case_id == case.id).values(id_index=None))
     if call_ids:
         await db.execute(
@@ -83,7 +88,6 @@ async def shred_case(
             .values(caller_number=None, caller_number_index=None, summary=None)
         )
     case.shredded_at = now
-    data_keys = int(getattr(deleted, "rowcount", 0) or 0)
     await record(
         db,
         context=context,

@@ -59,8 +59,8 @@ async def _shred(world, case_id: str) -> shredding.Shredded:  # type: ignore[no-
     async with world.sessions() as db, db.begin():
         case = await db.get(Case, case_id)
         return await shredding.shred_case(
-            db, case, reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
-            now=clock_module.now(),
+            db, world.app.state.keys, case, reason=shredding.ShredReason.RETENTION,
+            context=AuditContext(actor=None), now=clock_module.now(),
         )
 
 
@@ -99,7 +99,7 @@ async def test_shredding_a_finished_case_destroys_its_keys_indexes_and_calls_rea
         with pytest.raises(crypto.DecryptionError):
             await world.app.state.keys.decrypt(
                 db, scope=case_scope(case_id), blob=person.given_name_enc,
-                binding=crypto.FieldBinding(org.id, "persons", "given_name", person_id))
+                binding=crypto.FieldBinding(org.id, "persons", "given_name_enc", person_id))
     events = await world.scalars(select(AuditEvent).where(
         AuditEvent.action == "keys.data_key.shredded", AuditEvent.object_id == case_id))
     assert len(events) == 1 and events[0].details["reason"] == "RETENTION"
@@ -122,3 +122,26 @@ async def test_a_case_still_being_worked_cannot_be_shredded(world):
         await _shred(world, case_id)
     assert await _key_count(world, case_scope(case_id)) == 1
     assert await world.scalar(select(Case.shredded_at).where(Case.id == case_id)) is None
+
+
+async def test_a_key_unwrapped_earlier_in_the_same_transaction_stops_working_too(world):
+    """Unwrapped keys are cached per session: shredding must empty that cache, or the rest of
+    the transaction could still read (and write) the case."""
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    call_id = await _logged_call(world, officer.id)
+    case_id = await _referred_case_with_call(world, officer.id, call_id)
+    person_id = await add_person(world, officer.id, case_id, given_name="Kanarie")
+    keys = world.app.state.keys
+    async with world.sessions() as db, db.begin():
+        person = await db.get(Person, person_id)
+        binding = crypto.FieldBinding(org.id, "persons", "given_name_enc", person_id)
+        read = await keys.decrypt(db, scope=case_scope(case_id), binding=binding,
+                                  blob=person.given_name_enc)
+        assert read == "Kanarie"
+        case = await db.get(Case, case_id)
+        await shredding.shred_case(db, keys, case, reason=shredding.ShredReason.RETENTION,
+                                   context=AuditContext(actor=None), now=clock_module.now())
+        with pytest.raises(crypto.DecryptionError):
+            await keys.decrypt(db, scope=case_scope(case_id), binding=binding,
+                               blob=person.given_name_enc)
