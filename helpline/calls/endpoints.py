@@ -183,6 +183,9 @@ async def add_shift(request: Request) -> Response:
     d = deps(request)
     officer_ids = {officer.id for officer in await roster.officers(d)}
     form = schemas.parse_shift_form(await read_form(request), officer_ids=officer_ids, now=d.now)
+    problem = None if form.errors else await roster.overlap_problem(d, form)
+    if problem:
+        form.errors["starts_at"] = problem
     if form.errors:
         _keep_audit_of_refusal(request)
         return await show_roster(request, form=form)

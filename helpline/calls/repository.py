@@ -221,6 +221,8 @@ async def line_by_number(db: AsyncSession, number: str) -> HelplineNumber | None
 
 
 _SHIFTS, _USERS = DutyShift.__table__, User.__table__
+# Roles that take calls: the only ones the roster form offers, and the only ones dialled.
+CALL_ROLES = [role for role, perms in ROLE_PERMISSIONS.items() if Permission.CALLS_LOG in perms]
 _SHIFTS_ON_DUTY = (
     select(_SHIFTS.c.id, _SHIFTS.c.organisation_id, _SHIFTS.c.phone)
     .join(_USERS, _USERS.c.id == _SHIFTS.c.user_id)
@@ -228,6 +230,9 @@ _SHIFTS_ON_DUTY = (
         _SHIFTS.c.organisation_id == bindparam("organisation_id"),
         _SHIFTS.c.starts_at <= bindparam("now"),
         _SHIFTS.c.ends_at > bindparam("now"),
+        # The form allows nothing else; a row written otherwise must still not be dialled.
+        _USERS.c.organisation_id == _SHIFTS.c.organisation_id,
+        _USERS.c.role.in_(CALL_ROLES),
         _USERS.c.disabled_at.is_(None),
     )
     .order_by(_SHIFTS.c.starts_at, _SHIFTS.c.id)
@@ -264,14 +269,26 @@ async def shift(db: AsyncSession, organisation_id: str, shift_id: str) -> DutySh
 
 async def call_officers(db: AsyncSession, organisation_id: str) -> list[User]:
     """Users of the organisation who may take calls (candidates for a duty shift)."""
-    roles = [role for role, perms in ROLE_PERMISSIONS.items() if Permission.CALLS_LOG in perms]
     statement = (
         select(User)
         .where(
             User.organisation_id == organisation_id,
-            User.role.in_(roles),
+            User.role.in_(CALL_ROLES),
             User.disabled_at.is_(None),
         )
         .order_by(User.display_name, User.id)
     )
     return list((await db.execute(statement)).scalars().all())
+
+
+async def overlapping_shift(
+    db: AsyncSession, organisation_id: str, user_id: str, *, starts: datetime, ends: datetime
+) -> bool:
+    """Whether the officer already has a duty period that overlaps [starts, ends)."""
+    statement = select(DutyShift.id).where(
+        DutyShift.organisation_id == organisation_id,
+        DutyShift.user_id == user_id,
+        DutyShift.starts_at < ends,
+        DutyShift.ends_at > starts,
+    )
+    return (await db.execute(statement.limit(1))).first() is not None

@@ -16,6 +16,7 @@ from helpline.calls.service import Deps
 from helpline.db import new_id
 from helpline.models.calls import DutyShift
 from helpline.models.users import User
+from helpline.web.labels import N_
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ async def view(deps: Deps) -> list[ShiftView]:
         object_id=organisation_id, fields=["phone"] if rows else [],
     )
     return views
+
+
+async def overlap_problem(deps: Deps, form: ShiftForm) -> str | None:
+    """One officer, one duty phone at a time: a second period over the first would ring both
+    phones, and an old or lost phone would stay in the dial list unnoticed."""
+    assert form.starts_at and form.ends_at
+    overlaps = await repository.overlapping_shift(
+        deps.db, deps.actor.organisation_id, form.user_id, starts=form.starts_at,
+        ends=form.ends_at,
+    )
+    return N_("This officer already has duty then. Remove that period first.") if overlaps else None
 
 
 async def add_shift(deps: Deps, form: ShiftForm) -> DutyShift:

@@ -123,3 +123,49 @@ async def test_a_callback_marked_done_keeps_its_outcome_when_a_second_officer_se
     completed = await world.scalars(select(AuditEvent).where(
         AuditEvent.object_id == callback.id, AuditEvent.action == "callback.completed"))
     assert len(completed) == 1
+
+
+async def test_an_officer_cannot_get_a_second_duty_period_over_the_first(
+    client, world, app, line, clock
+):
+    """A second period over the first would ring both phones; an old or lost duty phone would
+    stay in the dial list without anyone noticing. A period after the first is fine."""
+    from tests.helpline.calls.conftest import on_duty
+
+    await on_duty(world, app, line, PHONE)  # from an hour ago to eight hours ahead
+    await login(client, line.supervisor)
+    page = await client.get("/roster")
+
+    def period(starts, ends, phone="070-174 06 31"):  # type: ignore[no-untyped-def]
+        return {"user_id": line.officer.id, "phone": phone, "starts_at": local_input(starts),
+                "ends_at": local_input(ends), "csrf_token": csrf_from(page.text)}
+
+    overlapping = await client.post("/roster", data=period(
+        clock.now() + timedelta(hours=7), clock.now() + timedelta(hours=12)))
+    assert overlapping.status_code == 422
+    assert "Handläggaren har redan jour då" in overlapping.text
+    assert len(await world.scalars(select(DutyShift))) == 1
+    twiml = await post_signed(client, "/twilio/voice", call_params(new_sid()))
+    assert twiml.text.count("<Number") == 1
+    first = (await world.scalars(select(DutyShift)))[0]
+    later = first.ends_at + timedelta(minutes=1)  # the form has whole minutes
+    after = await client.post("/roster", data=period(later, later + timedelta(hours=8)))
+    assert after.status_code == 303 and len(await world.scalars(select(DutyShift))) == 2
+    colleague = await client.post("/roster", data={**period(
+        clock.now(), clock.now() + timedelta(hours=2)), "user_id": line.supervisor.id})
+    assert colleague.status_code == 303  # other officers in parallel are intended
+
+
+async def test_a_shift_of_someone_who_does_not_take_calls_is_never_dialled(
+    client, world, app, line
+):
+    """The roster form offers only officers who take calls; a row written otherwise (an old
+    role, a direct insert) must still not put an auditor's phone in the dial list."""
+    from helpline.models.users import Role
+    from tests.helpline.calls.conftest import on_duty
+
+    auditor = await world.user(line.organisation, Role.AUDITOR)
+    await on_duty(world, app, line, "+46701740632", user_id=auditor.id)
+    await on_duty(world, app, line, PHONE)
+    twiml = await post_signed(client, "/twilio/voice", call_params(new_sid()))
+    assert f">{PHONE}</Number>" in twiml.text and "+46701740632" not in twiml.text
