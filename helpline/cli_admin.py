@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import crypto
 from helpline import clock
 from helpline.accounts import service as accounts
 from helpline.audit import AuditAction, AuditContext, record, verify
@@ -203,6 +204,66 @@ def keys_resume() -> None:
             await engine.dispose()
 
     click.echo(f"{asyncio.run(run())} data keys re-wrapped")
+
+
+@keys.command("retire")
+@click.argument("version", type=click.IntRange(min=1))
+def keys_retire(version: int) -> None:
+    """Stop unwrapping under an old KEK version; refused while a data key still needs it."""
+    from helpline.keys import keys_under_kek
+
+    cli = _cli()
+
+    async def work(db: AsyncSession, keys: KeyService) -> int:
+        keyring = keys.provider
+        if not isinstance(keyring, crypto.LocalKeyring):  # a KMS retires its own versions
+            raise click.ClickException("retire the version in the key service that holds it")
+        versions = keyring.versions()
+        if versions.get(version) not in ("enabled", "retired"):
+            raise click.ClickException(
+                f"KEK version {version} is {versions.get(version, 'unknown')}: only an enabled,"
+                " inactive version can be retired"
+            )
+        still = await keys_under_kek(db, version)
+        if still:
+            # Retiring now would make those keys, and every field under them, unreadable: a
+            # rotation was interrupted, or a request wrapped a key just before it started.
+            raise click.ClickException(
+                f"{still} data keys are still wrapped under KEK version {version}; run"
+                " `helpline keys resume-rotation` first"
+            )
+        await record(
+            db, context=AuditContext(actor=None), action=AuditAction.KEK_RETIRED,
+            details={"kek_version": version},
+        )
+        keyring.retire(version)  # last: if it fails, the audit event is rolled back with it
+        return version
+
+    cli._with_db(cli._settings(), work)
+    click.echo(f"KEK version {version} retired")
+
+
+@keys.command("enable")
+@click.argument("version", type=click.IntRange(min=1))
+def keys_enable(version: int) -> None:
+    """Undo `keys retire` (a retired version turned out to be still needed)."""
+    cli = _cli()
+
+    async def work(db: AsyncSession, keys: KeyService) -> None:
+        keyring = keys.provider
+        if not isinstance(keyring, crypto.LocalKeyring):
+            raise click.ClickException("enable the version in the key service that holds it")
+        await record(
+            db, context=AuditContext(actor=None), action=AuditAction.KEK_ENABLED,
+            details={"kek_version": version},
+        )
+        try:
+            keyring.enable(version)  # last, as in keys retire
+        except (crypto.CryptoError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    cli._with_db(cli._settings(), work)
+    click.echo(f"KEK version {version} enabled")
 
 
 @keys.command("shred-case")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import crypto
@@ -178,3 +178,11 @@ def _rewrap_record(provider: crypto.KeyProvider, record: DataKeyRecord, active: 
     if new is not None:
         record.wrapped = new
     record.kek_version = active
+
+
+async def keys_under_kek(db: AsyncSession, version: int) -> int:
+    """How many data keys are still wrapped under KEK ``version``."""
+    statement = select(func.count()).select_from(DataKeyRecord).where(
+        DataKeyRecord.kek_version == version
+    )
+    return int((await db.execute(statement)).scalar_one())

@@ -22,6 +22,8 @@ class AuditAction(enum.StrEnum):
     DATA_KEY_CREATED = "keys.data_key.created"
     DATA_KEY_SHREDDED = "keys.data_key.shredded"
     KEK_ROTATED = "keys.kek.rotated"
+    KEK_RETIRED = "keys.kek.retired"
+    KEK_ENABLED = "keys.kek.enabled"
     PROFILE_READ = "user.profile.read"
 
 

@@ -83,6 +83,35 @@ def test_keys_rotate_rewraps_every_data_key_and_sign_in_secrets_still_decrypt(de
     )
 
 
+def test_keys_retire_refuses_a_version_that_a_data_key_still_needs(demo_dir):
+    """A key wrapped under the old KEK version after the rotation scanned (a request that began
+    before it) must not become unreadable by retiring that version: the command refuses."""
+    run(demo_dir, "keys", "rotate")
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    (active,) = db.execute("SELECT max(kek_version) FROM data_keys").fetchone()
+    old = active - 1
+    straggler = db.execute("SELECT scope, key_id FROM data_keys LIMIT 1").fetchone()
+    db.execute("UPDATE data_keys SET kek_version = ? WHERE scope = ? AND key_id = ?",
+               (old, *straggler))
+    db.commit()
+    refused = run(demo_dir, "keys", "retire", str(old), check=False)
+    assert refused.returncode != 0
+    assert f"1 data keys are still wrapped under KEK version {old}" in refused.stderr
+    active_refused = run(demo_dir, "keys", "retire", str(active), check=False)
+    assert active_refused.returncode != 0 and "is active" in active_refused.stderr
+    db.execute("UPDATE data_keys SET kek_version = ? WHERE scope = ? AND key_id = ?",
+               (active, *straggler))
+    db.commit()
+    db.close()
+    assert f"KEK version {old} retired" in run(demo_dir, "keys", "retire", str(old)).stdout
+    assert re.fullmatch(  # every key is under the active version: sign-in still works
+        r"\d{6}", run(demo_dir, "demo-code", "officer@polis.example").stdout.strip()
+    )
+    assert f"KEK version {old} enabled" in run(demo_dir, "keys", "enable", str(old)).stdout
+    unknown = run(demo_dir, "keys", "enable", "99", check=False)
+    assert unknown.returncode != 0 and "99" in unknown.stderr
+
+
 def test_keys_shred_case_refuses_a_case_in_progress_then_shreds_a_closed_one(demo_dir):
     db = sqlite3.connect(demo_dir / "helpline.db")
     case_id, reference, organisation = db.execute(
