@@ -266,6 +266,30 @@ def keys_enable(version: int) -> None:
     click.echo(f"KEK version {version} enabled")
 
 
+@keys.command("rotate-case")
+@click.argument("reference")
+@click.option("--organisation", required=True, help="The case's organisation, its exact name.")
+def keys_rotate_case(reference: str, organisation: str) -> None:
+    """Give a case a new data key and re-encrypt its fields under it (one transaction)."""
+    from helpline.cases.key_rotation import rotate_case_key
+
+    cli = _cli()
+
+    async def work(db: AsyncSession, keys: KeyService) -> tuple[int, int, int]:
+        org = await accounts.organisation_by_name(db, organisation)
+        case = org and await shredding.case_by_reference(db, org.id, reference)
+        if case is None or case.shredded_at is not None:
+            raise click.ClickException("no case with that reference in that organisation")
+        done = await rotate_case_key(db, keys, case, context=AuditContext(actor=None))
+        return done.key_id, done.fields, done.kept
+
+    key_id, fields, kept = cli._with_db(cli._settings(), work)
+    click.echo(
+        f"case {reference}: data key {key_id}, {fields} fields re-encrypted; {kept} kept under"
+        " their key (approved threat assessments, immutable)"
+    )
+
+
 @keys.command("shred-case")
 @click.argument("reference")
 @click.option("--organisation", required=True, help="The case's organisation, its exact name.")

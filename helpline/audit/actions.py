@@ -21,6 +21,7 @@ class AuditAction(enum.StrEnum):
     AUDIT_VERIFIED = "audit.verified"
     DATA_KEY_CREATED = "keys.data_key.created"
     DATA_KEY_SHREDDED = "keys.data_key.shredded"
+    DATA_KEY_ROTATED = "keys.data_key.rotated"
     KEK_ROTATED = "keys.kek.rotated"
     KEK_RETIRED = "keys.kek.retired"
     KEK_ENABLED = "keys.kek.enabled"

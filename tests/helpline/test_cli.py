@@ -112,6 +112,28 @@ def test_keys_retire_refuses_a_version_that_a_data_key_still_needs(demo_dir):
     assert unknown.returncode != 0 and "99" in unknown.stderr
 
 
+def test_keys_rotate_case_gives_the_case_a_new_data_key(demo_dir):
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    case_id, reference, organisation = db.execute(
+        "SELECT cases.id, reference, organisations.name FROM cases"
+        " JOIN organisations ON organisations.id = cases.organisation_id"
+        " WHERE state = 'ASSESSMENT' ORDER BY reference LIMIT 1"
+    ).fetchone()
+    db.close()
+    out = run(demo_dir, "keys", "rotate-case", reference, "--organisation", organisation).stdout
+    assert re.search(rf"case {reference}: data key 2, [1-9]\d* fields re-encrypted", out)
+    db = sqlite3.connect(demo_dir / "helpline.db")
+    generations = db.execute(
+        "SELECT key_id, active FROM data_keys WHERE scope = ? ORDER BY key_id",
+        (f"case:{case_id}",),
+    ).fetchall()
+    db.close()
+    assert generations == [(1, 0), (2, 1)]
+    unknown = run(demo_dir, "keys", "rotate-case", "AVH-0000-0000", "--organisation",
+                  organisation, check=False)
+    assert unknown.returncode != 0 and "no case with that reference" in unknown.stderr
+
+
 def test_keys_shred_case_refuses_a_case_in_progress_then_shreds_a_closed_one(demo_dir):
     db = sqlite3.connect(demo_dir / "helpline.db")
     case_id, reference, organisation = db.execute(
