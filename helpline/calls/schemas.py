@@ -4,6 +4,7 @@ next to it, and the entered values always come back so nothing is lost on a refu
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ MAX_SHIFT = timedelta(days=14)
 
 # Minimisation: the summary is for what the work needs, never whereabouts or identity numbers.
 _ADDRESS = re.compile(
-    r"\b\w+(gatan|vägen|gränd|gränden|torget|allén|backen|stigen|gata|väg|plan)\s+\d+",
+    r"\b\w+(gatan|vägen|gränd|gränden|torget|allén|backen|stigen|gata|väg|plan)\s*\d+",
     re.IGNORECASE,
 )
 _POSTCODE = re.compile(r"\b\d{3}\s?\d{2}\s+[A-ZÅÄÖ][a-zåäö]+")
@@ -48,9 +49,18 @@ def _choice(form: Mapping[str, object], name: str, kind: type, errors: Errors) -
         return None
 
 
+def _as_read(text: str) -> str:
+    """The text as a reader sees it: compatibility forms folded (full-width digits) and
+    invisible format characters (zero-width space, soft hyphen) removed, which would otherwise
+    slip "Storgatan\u200b12" past the patterns while it still reads as an address."""
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(char for char in folded if unicodedata.category(char) != "Cf")
+
+
 def summary_problem(summary: str) -> str | None:
     if len(summary) > SUMMARY_MAX:
         return N_("The summary is too long (at most 1000 characters).")
+    summary = _as_read(summary)
     if _ADDRESS.search(summary) or _POSTCODE.search(summary):
         return N_("The summary seems to contain an address. Remove it: never write addresses.")
     if _ID_NUMBER.search(summary):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from helpline.models import AuditEvent, HelplineCall
@@ -244,3 +245,17 @@ async def test_only_an_officer_who_may_read_its_case_can_unlink_or_move_a_call(a
     await as_user(cases.officer, save(None))
     assert await world.scalar(
         select(HelplineCall.case_id).where(HelplineCall.id == call.id)) is None
+
+
+@pytest.mark.parametrize("summary", [
+    "Bor på Storgatan\u200b12 i Botkyrka.",  # a zero-width space
+    "Bor på Storgatan\u00ad 12.",  # a soft hyphen
+    "Bor på Storgatan １２.",  # full-width digits
+    "Född 850612\u200b-1234.",
+])
+def test_invisible_or_full_width_characters_do_not_hide_an_address_or_number(summary):
+    """What reads as an address is refused however it is spelt underneath."""
+    from helpline.calls.schemas import summary_problem
+
+    assert summary_problem(summary) is not None
+    assert summary_problem("Vill prata om att lämna nätverket.") is None
