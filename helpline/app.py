@@ -20,6 +20,7 @@ from helpline.db import DBSessionMiddleware, create_engine, session_factory
 from helpline.keys import KeyService
 from helpline.routes import CASE_PAGE_SECTIONS, NAVIGATION, ROUTES
 from helpline.settings import Settings
+from helpline.web import access_log
 from helpline.web.middleware import BodySizeLimitMiddleware, SecurityHeadersMiddleware
 from helpline.web.templating import Templates
 
@@ -94,4 +95,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.templates = Templates(NAVIGATION)
     app.state.case_page_sections = CASE_PAGE_SECTIONS
     logging.getLogger("helpline").setLevel(logging.INFO)
+    access_log.install()
     return app
