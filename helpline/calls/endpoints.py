@@ -12,8 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from helpline import clock
 from helpline.authz import Permission
 from helpline.calls import labels, roster, schemas, service
-from helpline.errors import RuleViolation
+from helpline.errors import InvalidInput, RuleViolation
 from helpline.web.forms import read_form
+from helpline.web.labels import N_
 
 TEMPLATES = "calls/"
 
@@ -44,6 +45,9 @@ def _render(request: Request, name: str, context: dict[str, Any], status: int = 
     return request.app.state.templates.render(
         request, TEMPLATES + name, {**base, **context}, status_code=status
     )
+
+
+CASE_NOT_FOUND = N_("There is no case with this id that you may read.")
 
 
 def _keep_audit_of_refusal(request: Request) -> None:
@@ -97,7 +101,16 @@ async def complete_call(request: Request) -> Response:
     call = await service.find_call(d, call_id)
     if call is None:
         raise HTTPException(status_code=404)
-    await service.complete_call(d, call, form)
+    try:
+        await service.complete_call(d, call, form)
+    except InvalidInput:
+        # A case this officer may not read (or none with that id): the form again, with what
+        # was typed, so the summary is not lost and not written down somewhere else instead.
+        form.errors["case_id"] = CASE_NOT_FOUND
+        view = await service.read_call(d, call_id)
+        assert view is not None  # find_call just found it, in this transaction
+        _keep_audit_of_refusal(request)
+        return _render(request, "show.html", _show_context(view, form), status=422)
     return RedirectResponse(request.url_for("calls:list").path + "?saved=1", status_code=303)
 
 

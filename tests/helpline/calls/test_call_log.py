@@ -247,6 +247,28 @@ async def test_only_an_officer_who_may_read_its_case_can_unlink_or_move_a_call(a
         select(HelplineCall.case_id).where(HelplineCall.id == call.id)) is None
 
 
+async def test_a_case_id_the_officer_may_not_read_gives_the_form_again_with_the_summary(
+    client, world, line
+):
+    """Linking to a case off this officer's desk (or none) is refused on the call's own page,
+    with everything typed kept: the summary is not lost, nor written down somewhere else."""
+    import uuid
+
+    call = await _incoming(client, world)
+    await login(client, line.officer)
+    page = await client.get(f"/calls/{call.id}")
+    entered = {**COMPLETE, "case_id": str(uuid.uuid4())}
+    response = await client.post(
+        f"/calls/{call.id}", data={**entered, "csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 422
+    assert 'id="case_id-error"' in response.text
+    assert "Det finns inget ärende med detta id som du får läsa." in response.text
+    assert COMPLETE["summary"] in response.text and entered["case_id"] in response.text
+    saved = await world.scalar(select(HelplineCall).where(HelplineCall.id == call.id))
+    assert saved.summary is None and saved.completed_at is None and saved.case_id is None
+
+
 @pytest.mark.parametrize("summary", [
     "Bor på Storgatan\u200b12 i Botkyrka.",  # a zero-width space
     "Bor på Storgatan\u00ad 12.",  # a soft hyphen
