@@ -27,9 +27,9 @@ install: $(STAMP)
 
 ## Serve the app on http://127.0.0.1:8000 with the embedded SQLite database and demo data.
 run: install
-	HELPLINE_DEMO=1 $(BIN)/helpline migrate
-	HELPLINE_DEMO=1 $(BIN)/helpline demo
-	HELPLINE_DEMO=1 $(BIN)/helpline serve --host 127.0.0.1 --port 8000
+	HELPLINE_ENV=development HELPLINE_DEMO=1 $(BIN)/helpline migrate
+	HELPLINE_ENV=development HELPLINE_DEMO=1 $(BIN)/helpline demo
+	HELPLINE_ENV=development HELPLINE_DEMO=1 $(BIN)/helpline serve --host 127.0.0.1 --port 8000
 
 ## Install what the tests need (PostgreSQL, Chromium where possible) and run the whole suite.
 test: install

@@ -49,7 +49,9 @@ class Settings:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         config = Config(environ=dict(os.environ if environ is None else environ))
-        env = config("HELPLINE_ENV", default="development")
+        # Production unless told otherwise: a deployment that forgets HELPLINE_ENV must not start
+        # with a keyring created next to its database, an http base URL and demo data allowed.
+        env = config("HELPLINE_ENV", default="production")
         if env not in ENVIRONMENTS:
             raise SettingsError(f"HELPLINE_ENV must be one of {ENVIRONMENTS}, not {env!r}")
         data_dir = Path(config("HELPLINE_DATA_DIR", default="./var")).resolve()

@@ -211,6 +211,7 @@ def test_serve_runs_the_app_factory_with_the_workers_asked_for(monkeypatch, tmp_
     for name in [n for n in os.environ if n.startswith("HELPLINE_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("HELPLINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("HELPLINE_ENV", "development")
     runner = CliRunner()
     assert runner.invoke(main, ["serve"]).exit_code == 0
     assert runner.invoke(main, ["serve", "--workers", "3"]).exit_code == 0

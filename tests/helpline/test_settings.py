@@ -9,7 +9,7 @@ from helpline.settings import Settings, SettingsError
 
 def test_defaults_are_the_embedded_sqlite_database_in_var(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    settings = Settings.from_environ({})
+    settings = Settings.from_environ({"HELPLINE_ENV": "development"})
     assert settings.env == "development" and not settings.demo
     assert settings.database_url == f"sqlite+aiosqlite:///{tmp_path / 'var' / 'helpline.db'}"
     assert settings.keyring_path == tmp_path / "var" / "keyring.json"
@@ -17,8 +17,17 @@ def test_defaults_are_the_embedded_sqlite_database_in_var(tmp_path, monkeypatch)
     assert settings.twilio_auth_token is None
 
 
+def test_an_environment_that_names_nothing_is_production_and_refuses_to_start():
+    """The safe default: a deployment that forgets HELPLINE_ENV is not a development machine
+    (no keyring made next to the database, no http base URL, no demo data)."""
+    with pytest.raises(SettingsError, match="production needs these settings"):
+        Settings.from_environ({})
+
+
 def test_secrets_do_not_show_in_repr():
-    settings = Settings.from_environ({"HELPLINE_TWILIO_AUTH_TOKEN": "super-secret-token"})
+    settings = Settings.from_environ(
+        {"HELPLINE_ENV": "development", "HELPLINE_TWILIO_AUTH_TOKEN": "super-secret-token"}
+    )
     assert "super-secret-token" not in repr(settings)
     assert str(settings.twilio_auth_token) == "super-secret-token"
 
