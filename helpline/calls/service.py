@@ -247,7 +247,9 @@ async def read_callback(deps: Deps, callback_id: str) -> CallbackView | None:
     if callback is None or call is None:
         return None
     number = await _decrypt(deps, call, "caller_number")
-    await _audit(deps, "callback.read", callback, kind="callback", fields=["caller_number"])
+    # The fields actually read: none when the number is gone (its case was shredded).
+    fields = ["caller_number"] if call.caller_number is not None else []
+    await _audit(deps, "callback.read", callback, kind="callback", fields=fields)
     return CallbackView(callback, call, number)
 
 

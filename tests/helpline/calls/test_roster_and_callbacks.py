@@ -169,3 +169,25 @@ async def test_a_shift_of_someone_who_does_not_take_calls_is_never_dialled(
     await on_duty(world, app, line, PHONE)
     twiml = await post_signed(client, "/twilio/voice", call_params(new_sid()))
     assert f">{PHONE}</Number>" in twiml.text and "+46701740632" not in twiml.text
+
+
+async def test_a_callback_whose_number_is_gone_is_audited_as_reading_nothing(
+    client, world, line
+):
+    """After the call's case was shredded its number is gone: the audit event must not claim
+    that a number was read."""
+    from helpline.models import HelplineCall
+
+    sid = new_sid()
+    await post_signed(client, "/twilio/voice", call_params(sid))
+    await post_signed(client, "/twilio/voice/gather", call_params(sid, Digits="1"))
+    callback = (await world.scalars(select(CallbackRequest)))[0]
+    async with world.sessions() as db, db.begin():
+        call = await db.get(HelplineCall, callback.call_id)
+        call.caller_number = call.caller_number_index = None  # as shredding leaves it
+    await login(client, line.officer)
+    page = await client.get(f"/callbacks/{callback.id}")
+    assert page.status_code == 200 and CALLER not in page.text
+    read = await world.scalars(select(AuditEvent).where(AuditEvent.object_id == callback.id,
+                                                        AuditEvent.action == "callback.read"))
+    assert len(read) == 1 and read[0].fields == []
