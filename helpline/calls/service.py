@@ -18,6 +18,7 @@ from helpline.calls import repository
 from helpline.calls.fields import call_binding, call_scope, phone_index
 from helpline.calls.schemas import CallForm
 from helpline.cases.access import get_readable_case
+from helpline.cases.shredding import is_shredded
 from helpline.db import new_id
 from helpline.errors import InvalidInput, RuleViolation
 from helpline.keys import KeyService
@@ -156,6 +157,10 @@ async def reveal_number(deps: Deps, call_id: str) -> tuple[HelplineCall, str | N
 
 
 async def _apply(deps: Deps, call: HelplineCall, form: CallForm) -> list[str]:
+    if call.case_id is not None and await is_shredded(deps.db, call.case_id):
+        # What is left of a shredded case's call is statistics: nothing new is written to it
+        # (a summary would need a new key for a call whose case was destroyed).
+        raise RuleViolation("case_shredded")
     if (form.case_id or None) != call.case_id:
         # Calls are the organisation's, but a link is part of its case: only a case this
         # officer may read can be linked, or unlinked; any other id is "not found".

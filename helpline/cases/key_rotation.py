@@ -8,6 +8,9 @@ is decrypted under the generation its ciphertext names and encrypted under the n
 A value whose binding were not what this assumes would fail to decrypt and stop the rotation
 with nothing changed, never be rewritten wrongly.
 
+Calls linked to the case keep their own keys (``call:<id>``); shredding takes them with the
+case, rotation leaves them.
+
 Approved and superseded threat assessments are immutable in the database itself (migration
 0005): their content stays under the generation it was written with. Older generations are
 therefore kept, inactive: they still decrypt what was written under them (also a value a
@@ -25,7 +28,9 @@ import crypto
 from helpline import rls
 from helpline.audit import AuditAction, AuditContext, record
 from helpline.cases.service import binding
+from helpline.cases.shredding import lock_case
 from helpline.db import Base
+from helpline.errors import RuleViolation
 from helpline.keys import KeyService, case_scope
 from helpline.models.cases import AssessmentState, Case
 from helpline.models.keys import DataKeyRecord
@@ -56,14 +61,19 @@ def case_encrypted_columns() -> list[tuple[Table, list[str]]]:
 async def rotate_case_key(
     db: AsyncSession, keys: KeyService, case: Case, *, context: AuditContext
 ) -> Rotated:
+    """RuleViolation for a shredded case (it has no key to rotate, and must not get one)."""
     await rls.bind_organisation(db, case.organisation_id)
+    # First the case row (as shredding does): a second rotation, or a shredding, of this case
+    # waits here and then sees this one's keys.
+    case = await lock_case(db, case)
+    if case.shredded_at is not None:
+        raise RuleViolation("case_shredded")
     scope = case_scope(case.id)
     current = await db.scalar(
         select(DataKeyRecord.key_id)
         .where(DataKeyRecord.scope == scope)
         .order_by(DataKeyRecord.key_id.desc())
         .limit(1)
-        .with_for_update()  # two rotations of one case at once: the second waits
     )
     new = crypto.DataKey.generate(key_id=(current or 0) + 1)
     await keys.store_new_key(db, scope, new)
@@ -73,7 +83,11 @@ async def rotate_case_key(
         selected = [table.c.id, *(table.c[name] for name in columns)]
         if immutable:
             selected.append(table.c.state)
-        rows = await db.execute(select(*selected).where(table.c.case_id == case.id))
+        # Locked: an edit committed while the rotation runs is waited for and then read, not
+        # overwritten with the value from before it.
+        rows = await db.execute(
+            select(*selected).where(table.c.case_id == case.id).with_for_update()
+        )
         for row in rows.mappings().all():
             blobs = {name: row[name] for name in columns if row[name] is not None}
             if immutable and row["state"] in immutable:

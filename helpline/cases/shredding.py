@@ -59,6 +59,24 @@ async def case_by_reference(
     return (await db.execute(statement)).scalar_one_or_none()
 
 
+async def lock_case(db: AsyncSession, case: Case) -> Case:
+    """The case row, locked until the commit and read again: shredding and key rotation of one
+    case take this lock first, so they run one after another and each sees what the other did
+    (PostgreSQL; SQLite's writers are serial anyway)."""
+    statement = (
+        select(Case)
+        .where(Case.id == case.id)
+        .with_for_update(of=Case)
+        .execution_options(populate_existing=True)
+    )
+    return (await db.execute(statement)).scalar_one()
+
+
+async def is_shredded(db: AsyncSession, case_id: str) -> bool:
+    shredded = await db.scalar(select(Case.shredded_at).where(Case.id == case_id))
+    return shredded is not None
+
+
 async def shred_case(
     db: AsyncSession,
     keys: KeyService,
@@ -71,11 +89,12 @@ async def shred_case(
     """Destroy the case's data keys and those of its calls, drop their blind-index entries
     and record it. Idempotent: a shredded case is left as it is. RuleViolation if the case is
     still being worked."""
+    await rls.bind_organisation(db, case.organisation_id)
+    case = await lock_case(db, case)
     if case.shredded_at is not None:
         return Shredded(case.id, data_keys=0, calls=0, already=True)
     if case.state not in FINISHED:
         raise RuleViolation("case_not_finished")
-    await rls.bind_organisation(db, case.organisation_id)
     linked = select(HelplineCall.id).where(HelplineCall.case_id == case.id)
     call_ids = list(await db.scalars(linked))
     scopes = [case_scope(case.id), *(call_scope(call_id) for call_id in call_ids)]

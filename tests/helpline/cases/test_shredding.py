@@ -145,3 +145,42 @@ async def test_a_key_unwrapped_earlier_in_the_same_transaction_stops_working_too
         with pytest.raises(crypto.DecryptionError):
             await keys.decrypt(db, scope=case_scope(case_id), binding=binding,
                                blob=person.given_name_enc)
+
+
+async def test_the_call_of_a_shredded_case_takes_no_new_summary_and_gets_no_new_key(
+    client, world
+):
+    """The call page still offers the form, pre-filled with the shredded case's id: saving it
+    must not write a summary under a new key for a call whose case was destroyed."""
+    from tests.conftest import csrf_from
+
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    call_id = await _logged_call(world, officer.id)
+    case_id = await _referred_case_with_call(world, officer.id, call_id)
+    await _shred(world, case_id)
+    await login(client, officer)
+    page = await client.get(f"/calls/{call_id}")
+    response = await client.post(f"/calls/{call_id}", data={
+        "caller_type": "SELF", "channel": "SWITCHBOARD", "outcome": "CASE_OPENED",
+        "summary": "Ny text efter gallring.", "case_id": case_id,
+        "csrf_token": csrf_from(page.text)})
+    assert response.status_code == 409
+    call = await world.scalar(select(HelplineCall).where(HelplineCall.id == call_id))
+    assert call.summary is None
+    assert await _key_count(world, f"call:{call_id}") == 0
+
+
+async def test_a_shredded_case_cannot_be_rotated(world):
+    from helpline.cases.key_rotation import rotate_case_key
+
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    call_id = await _logged_call(world, officer.id)
+    case_id = await _referred_case_with_call(world, officer.id, call_id)
+    await _shred(world, case_id)
+    async with world.sessions() as db, db.begin():
+        with pytest.raises(RuleViolation):
+            await rotate_case_key(db, world.app.state.keys, await db.get(Case, case_id),
+                                  context=AuditContext(actor=None))
+    assert await _key_count(world, case_scope(case_id)) == 0
