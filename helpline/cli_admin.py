@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import crypto
@@ -224,6 +225,11 @@ def keys_retire(version: int) -> None:
                 f"KEK version {version} is {versions.get(version, 'unknown')}: only an enabled,"
                 " inactive version can be retired"
             )
+        if db.bind.dialect.name == "postgresql":
+            # Waits for transactions that have inserted a data key but not committed (one
+            # wrapped under this version just before a rotation), and holds new ones off until
+            # this commits: the count below then sees every key.
+            await db.execute(text("LOCK TABLE data_keys IN SHARE MODE"))
         still = await keys_under_kek(db, version)
         if still:
             # Retiring now would make those keys, and every field under them, unreadable: a
@@ -283,7 +289,10 @@ def keys_rotate_case(reference: str, organisation: str) -> None:
         done = await rotate_case_key(db, keys, case, context=AuditContext(actor=None))
         return done.key_id, done.fields, done.kept
 
-    key_id, fields, kept = cli._with_db(cli._settings(), work)
+    try:
+        key_id, fields, kept = cli._with_db(cli._settings(), work)
+    except RuleViolation as exc:  # shredded while we waited for its lock
+        raise click.ClickException("the case has been shredded: it has no key to rotate") from exc
     click.echo(
         f"case {reference}: data key {key_id}, {fields} fields re-encrypted; {kept} kept under"
         " their key (approved threat assessments, immutable)"
