@@ -292,3 +292,7 @@ async def overlapping_shift(
         DutyShift.ends_at > starts,
     )
     return (await db.execute(statement.limit(1))).first() is not None
+
+
+async def lock_user(db: AsyncSession, user_id: str) -> None:
+    await db.execute(select(User.id).where(User.id == user_id).with_for_update(of=User))

@@ -57,6 +57,9 @@ async def overlap_problem(deps: Deps, form: ShiftForm) -> str | None:
     """One officer, one duty phone at a time: a second period over the first would ring both
     phones, and an old or lost phone would stay in the dial list unnoticed."""
     assert form.starts_at and form.ends_at
+    # The officer's row, locked until the commit: two supervisors adding periods for the same
+    # officer at once are checked one after the other.
+    await repository.lock_user(deps.db, form.user_id)
     overlaps = await repository.overlapping_shift(
         deps.db, deps.actor.organisation_id, form.user_id, starts=form.starts_at,
         ends=form.ends_at,

@@ -191,3 +191,35 @@ async def test_a_callback_whose_number_is_gone_is_audited_as_reading_nothing(
     read = await world.scalars(select(AuditEvent).where(AuditEvent.object_id == callback.id,
                                                         AuditEvent.action == "callback.read"))
     assert len(read) == 1 and read[0].fields == []
+
+
+async def test_two_overlapping_periods_for_one_officer_sent_at_once_give_one(
+    client, world, app, line, clock
+):
+    """Two supervisors adding a period for the same officer at the same moment: the overlap
+    check of the second must see the first (on PostgreSQL both would pass unlocked)."""
+    import asyncio
+
+    import httpx
+
+    clients = [client, httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                         base_url="https://testserver")]
+    try:
+        tokens = []
+        for each in clients:
+            await login(each, line.supervisor)
+            tokens.append(csrf_from((await each.get("/roster")).text))
+            clock.advance(seconds=30)  # a TOTP code signs in once
+        starts, ends = clock.now() + timedelta(hours=1), clock.now() + timedelta(hours=9)
+
+        async def add(each, token, phone):  # type: ignore[no-untyped-def]
+            return (await each.post("/roster", data={
+                "user_id": line.officer.id, "phone": phone, "starts_at": local_input(starts),
+                "ends_at": local_input(ends), "csrf_token": token})).status_code
+
+        statuses = await asyncio.gather(add(clients[0], tokens[0], "070-174 06 33"),
+                                        add(clients[1], tokens[1], "070-174 06 34"))
+    finally:
+        await clients[1].aclose()
+    assert sorted(statuses) == [303, 422]
+    assert len(await world.scalars(select(DutyShift))) == 1
