@@ -238,14 +238,20 @@ def keys_retire(version: int) -> None:
                 f"{still} data keys are still wrapped under KEK version {version}; run"
                 " `helpline keys resume-rotation` first"
             )
+        keyring.retire(version)  # while the table lock still holds new keys off
+        return version
+
+    async def audit(db: AsyncSession, keys: KeyService) -> None:
         await record(
             db, context=AuditContext(actor=None), action=AuditAction.KEK_RETIRED,
             details={"kek_version": version},
         )
-        keyring.retire(version)  # last: if it fails, the audit event is rolled back with it
-        return version
 
-    cli._with_db(cli._settings(), work)
+    settings = cli._settings()
+    # Two transactions: the table lock is taken with nothing else held, so it cannot deadlock
+    # with a request that holds the audit chain's head and then stores a data key.
+    cli._with_db(settings, work)
+    cli._with_db(settings, audit)
     click.echo(f"KEK version {version} retired")
 
 

@@ -154,6 +154,8 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 AfterCommit = Callable[[], Awaitable[None]]
+# Set in a request's session info when the request may write (any method but GET and HEAD).
+WRITE_REQUEST = "helpline.write_request"
 
 
 class DBSessionMiddleware:
@@ -186,6 +188,8 @@ class DBSessionMiddleware:
             await self.app(scope, receive, send)
             return
         async with self.sessions() as session:
+            # A request that may change something (see helpline.cases.access.get_readable_case).
+            session.info[WRITE_REQUEST] = scope.get("method") not in ("GET", "HEAD", "OPTIONS")
             after_commit: list[AfterCommit] = []
             state = scope.setdefault("state", {})
             state["db"] = session

@@ -8,7 +8,7 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline import rls
+from helpline import clock, rls
 from helpline.accounts import service as accounts
 from helpline.audit import AuditContext
 from helpline.auth import repository
@@ -124,4 +124,4 @@ async def current_code(db: AsyncSession, *, keys: KeyService, email: str) -> str
         binding=auth_service.totp_binding(user),
         blob=user.totp_secret,
     )
-    return pyotp.TOTP(str(secret)).now()
+    return pyotp.TOTP(str(secret)).at(clock.now())  # the time sign-in checks it against

@@ -295,4 +295,8 @@ async def overlapping_shift(
 
 
 async def lock_user(db: AsyncSession, user_id: str) -> None:
-    await db.execute(select(User.id).where(User.id == user_id).with_for_update(of=User))
+    # FOR NO KEY UPDATE: keeps two overlap checks apart without holding up rows that merely
+    # refer to the user (its case events, its audit events).
+    await db.execute(
+        select(User.id).where(User.id == user_id).with_for_update(of=User, key_share=True)
+    )

@@ -157,7 +157,7 @@ async def reveal_number(deps: Deps, call_id: str) -> tuple[HelplineCall, str | N
 
 
 async def _apply(deps: Deps, call: HelplineCall, form: CallForm) -> list[str]:
-    if call.case_id is not None and await is_shredded(deps.db, call.case_id):
+    if call.case_id is not None and await is_shredded(deps.db, call.case_id, lock=True):
         # What is left of a shredded case's call is statistics: nothing new is written to it
         # (a summary would need a new key for a call whose case was destroyed).
         raise RuleViolation("case_shredded")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.db import WRITE_REQUEST
 from helpline.models.cases import Case, CaseTeamMember
 from helpline.models.users import Role, User
 
@@ -48,9 +49,15 @@ def readable_cases(user: User) -> Select[tuple[Case]]:
 
 
 async def get_readable_case(db: AsyncSession, user: User, case_id: str) -> Case | None:
+    """In a request that may write, the case row is also locked until the commit (FOR NO KEY
+    UPDATE: inserts of its child rows are not held up). Every change to a case then takes its
+    case first, as key rotation and shredding do: they run one after another, never deadlock,
+    and a write that waited for a shredding finds the case gone (404), not a new key."""
     if len(case_id) != 36:
         return None
     statement = readable_cases(user).where(Case.id == case_id)
+    if db.info.get(WRITE_REQUEST):
+        statement = statement.with_for_update(of=Case, key_share=True)
     return (await db.execute(statement)).scalar_one_or_none()
 
 

@@ -66,15 +66,19 @@ async def lock_case(db: AsyncSession, case: Case) -> Case:
     statement = (
         select(Case)
         .where(Case.id == case.id)
-        .with_for_update(of=Case)
+        .with_for_update(of=Case, key_share=True)  # as writes take it (cases.access)
         .execution_options(populate_existing=True)
     )
     return (await db.execute(statement)).scalar_one()
 
 
-async def is_shredded(db: AsyncSession, case_id: str) -> bool:
-    shredded = await db.scalar(select(Case.shredded_at).where(Case.id == case_id))
-    return shredded is not None
+async def is_shredded(db: AsyncSession, case_id: str, *, lock: bool = False) -> bool:
+    """``lock``: take the case row as a write does (see ``lock_case``), for a change that
+    depends on the answer: a shredding then waits for it, or it for the shredding."""
+    statement = select(Case.shredded_at).where(Case.id == case_id)
+    if lock:
+        statement = statement.with_for_update(of=Case, key_share=True)
+    return await db.scalar(statement) is not None
 
 
 async def shred_case(

@@ -147,3 +147,89 @@ def crypto_now():  # type: ignore[no-untyped-def]
     from helpline import clock
 
     return clock.now()
+
+
+async def test_an_edit_sent_during_a_rotation_waits_for_it_and_is_saved(client, world):
+    """A request that changes a case takes the case row first, as rotation does. Before, an
+    edit that had written its person row waited for the case (its timeline event's foreign
+    key) while the rotation held the case and waited for that person row: PostgreSQL broke
+    the deadlock by failing one of them, and the officer got a 500."""
+    import re
+
+    from helpline.cases.shredding import lock_case
+    from helpline.rls import bind_organisation
+    from tests.conftest import login
+
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    case_id = await open_case(world, officer.id)
+    person_id = await add_person(world, officer.id, case_id, given_name="Alfa",
+                                 family_name="Ek")
+    await login(client, officer)
+    url = f"/cases/{case_id}/persons/{person_id}"
+    page = await client.get(url)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+
+    async def edit() -> int:
+        response = await client.post(url, data={
+            "csrf_token": token, "role": "DEFECTOR", "given_name": "Alfa", "family_name": "Asp",
+            "id_type": "NONE", "birth_year": "1985"})
+        return response.status_code
+
+    async with world.sessions() as rotating:
+        await rotating.begin()
+        case = await rotating.get(Case, case_id)
+        await bind_organisation(rotating, case.organisation_id)
+        await lock_case(rotating, case)  # the rotation has begun
+        task = asyncio.create_task(edit())
+        assert await _still_waiting(task)
+        await _rotate_in(rotating, world, case_id)
+        await rotating.commit()
+    assert await task == 303
+    async with world.sessions() as db:
+        person = await db.get(Person, person_id)
+        case = await db.get(Case, case_id)
+        family = await world.app.state.keys.decrypt(
+            db, scope=case_scope(case_id), blob=person.family_name_enc,
+            binding=binding(case, "persons", "family_name_enc", person_id))
+    assert family == "Asp"
+
+
+async def test_a_person_added_while_the_case_is_shredded_is_refused_not_indexed(client, world):
+    """An addition that waited for the shredding finds the case gone (404): before, it was
+    inserted afterwards, with a blind index of its identity number under a shredded case."""
+    import re
+
+    from tests.conftest import login
+    from tests.helpline.persons.helpers import pnr
+
+    org = await world.organisation()
+    officer = await world.user(org, Role.POLICE_CASE_OFFICER)
+    case_id = await open_case(world, officer.id)
+    async with world.sessions() as db, db.begin():  # referred: a closed case takes no one
+        (await db.get(Case, case_id)).state = CaseState.REFERRED
+    await login(client, officer)
+    url = f"/cases/{case_id}/persons/new"
+    form_page = await client.get(url)
+    assert form_page.status_code == 200, form_page.text[:300]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form_page.text)
+
+    async def add() -> int:
+        response = await client.post(url, data={
+            "csrf_token": token.group(1), "role": "RELATIVE", "given_name": "Beta",
+            "id_type": "PERSONNUMMER", "id_number": pnr("19850612")})
+        return response.status_code
+
+    async with world.sessions() as shredding_db:
+        await shredding_db.begin()
+        await shredding.shred_case(
+            shredding_db, world.app.state.keys, await shredding_db.get(Case, case_id),
+            reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
+            now=crypto_now())
+        task = asyncio.create_task(add())
+        assert await _still_waiting(task)
+        await shredding_db.commit()
+    assert await task == 404
+    indexed = await world.scalars(select(Person.id).where(
+        Person.case_id == case_id, Person.id_index.is_not(None)))
+    assert indexed == [] and await _key_ids(world, case_id) == []
