@@ -112,14 +112,20 @@ def test_keys_retire_refuses_a_version_that_a_data_key_still_needs(demo_dir):
     assert unknown.returncode != 0 and "99" in unknown.stderr
 
 
-def test_keys_rotate_case_gives_the_case_a_new_data_key(demo_dir):
+def _demo_case(demo_dir: Path, state: str) -> tuple[str, str, str]:
+    """Id, reference and organisation name of a demo case in ``state``."""
     db = sqlite3.connect(demo_dir / "helpline.db")
-    case_id, reference, organisation = db.execute(
+    row = db.execute(
         "SELECT cases.id, reference, organisations.name FROM cases"
         " JOIN organisations ON organisations.id = cases.organisation_id"
-        " WHERE state = 'ASSESSMENT' ORDER BY reference LIMIT 1"
+        " WHERE state = ? ORDER BY reference LIMIT 1", (state,)
     ).fetchone()
     db.close()
+    return row
+
+
+def test_keys_rotate_case_gives_the_case_a_new_data_key(demo_dir):
+    case_id, reference, organisation = _demo_case(demo_dir, "ASSESSMENT")
     out = run(demo_dir, "keys", "rotate-case", reference, "--organisation", organisation).stdout
     assert re.search(rf"case {reference}: data key 2, [1-9]\d* fields re-encrypted", out)
     db = sqlite3.connect(demo_dir / "helpline.db")
@@ -135,13 +141,7 @@ def test_keys_rotate_case_gives_the_case_a_new_data_key(demo_dir):
 
 
 def test_keys_shred_case_refuses_a_case_in_progress_then_shreds_a_closed_one(demo_dir):
-    db = sqlite3.connect(demo_dir / "helpline.db")
-    case_id, reference, organisation = db.execute(
-        "SELECT cases.id, reference, organisations.name FROM cases"
-        " JOIN organisations ON organisations.id = cases.organisation_id"
-        " WHERE state = 'ACTIVE' ORDER BY reference LIMIT 1"
-    ).fetchone()
-    db.close()
+    case_id, reference, organisation = _demo_case(demo_dir, "ACTIVE")
     shred = ("keys", "shred-case", reference, "--organisation", organisation,
              "--reason", "RETENTION")
     unconfirmed = run(demo_dir, *shred, check=False)

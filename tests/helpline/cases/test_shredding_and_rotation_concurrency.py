@@ -52,6 +52,13 @@ async def _rotate_in(db, world, case_id: str):  # type: ignore[no-untyped-def]
                                  context=AuditContext(actor=None))
 
 
+async def _shred_in(db, world, case_id: str):  # type: ignore[no-untyped-def]
+    return await shredding.shred_case(
+        db, world.app.state.keys, await db.get(Case, case_id),
+        reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
+        now=crypto_now())
+
+
 async def _still_waiting(task: asyncio.Task) -> bool:  # type: ignore[type-arg]
     await asyncio.sleep(1.0)
     return not task.done()
@@ -62,10 +69,7 @@ async def test_shredding_waits_for_a_rotation_and_destroys_its_new_key_too(world
 
     async def shred() -> None:
         async with world.sessions() as db, db.begin():
-            await shredding.shred_case(
-                db, world.app.state.keys, await db.get(Case, case_id),
-                reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
-                now=crypto_now())
+            await _shred_in(db, world, case_id)
 
     async with world.sessions() as rotating:
         await rotating.begin()
@@ -89,10 +93,7 @@ async def test_a_rotation_waiting_for_a_shredding_refuses_the_shredded_case(worl
 
     async with world.sessions() as shredding_db:
         await shredding_db.begin()
-        await shredding.shred_case(
-            shredding_db, world.app.state.keys, await shredding_db.get(Case, case_id),
-            reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
-            now=crypto_now())
+        await _shred_in(shredding_db, world, case_id)
         task = asyncio.create_task(rotate())
         assert await _still_waiting(task)
         await shredding_db.commit()
@@ -222,10 +223,7 @@ async def test_a_person_added_while_the_case_is_shredded_is_refused_not_indexed(
 
     async with world.sessions() as shredding_db:
         await shredding_db.begin()
-        await shredding.shred_case(
-            shredding_db, world.app.state.keys, await shredding_db.get(Case, case_id),
-            reason=shredding.ShredReason.RETENTION, context=AuditContext(actor=None),
-            now=crypto_now())
+        await _shred_in(shredding_db, world, case_id)
         task = asyncio.create_task(add())
         assert await _still_waiting(task)
         await shredding_db.commit()
