@@ -270,7 +270,7 @@ def keys_enable(version: int) -> None:
             details={"kek_version": version},
         )
         try:
-            keyring.enable(version)  # last, as in keys retire
+            keyring.enable(version)  # last: if it fails, the audit event is rolled back
         except (crypto.CryptoError, ValueError) as exc:
             raise click.ClickException(str(exc)) from exc
 
