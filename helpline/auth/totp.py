@@ -28,7 +28,8 @@ def qr_svg(uri: str) -> str:
 def accepted_step(secret: str, code: str, *, now: datetime, last_step: int | None) -> int | None:
     """The time step the code belongs to, if valid and newer than the last accepted one."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    # isascii first: isdigit() alone passes '¹²³⁴⁵⁶', which compare_digest cannot take (TypeError).
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)

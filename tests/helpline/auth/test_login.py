@@ -248,3 +248,21 @@ async def test_one_totp_code_sent_at_once_from_three_sign_ins_is_accepted_once(w
         for each in clients:
             await each.aclose()
     assert sorted(statuses) == [303, 401, 401]
+
+
+async def test_a_code_of_digits_outside_ascii_is_refused_like_a_wrong_code(client, world):
+    # str.isdigit() is true for '¹²³' and '١٢٣', and hmac.compare_digest raises TypeError on
+    # anything but ASCII: such a code must be one more wrong code, not a server error.
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await _post_password(client, user.email, user.password)
+    for code in ("¹²³⁴⁵⁶", "١٢٣٤٥٦", "１２３４５６"):
+        page = await client.get("/login/second-factor")
+        response = await client.post(
+            "/login/second-factor", data={"code": code, "csrf_token": csrf_from(page.text)}
+        )
+        assert response.status_code == 401, code
+    failures = await world.scalar(
+        select(User.failed_logins).where(User.id == user.id)
+    )
+    assert failures == 3
