@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, String, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -158,14 +159,35 @@ AfterCommit = Callable[[], Awaitable[None]]
 WRITE_REQUEST = "helpline.write_request"
 
 
+# PostgreSQL's answers that mean "this transaction lost a race, run it again": a serialization
+# failure and a deadlock. Nothing of the transaction was kept, so a rerun is safe.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+# Attempts at one request before giving up with 503 (helpline.errors.server_error).
+REQUEST_ATTEMPTS = 3
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether the database refused the transaction only because a concurrent one won."""
+    return (
+        isinstance(error, DBAPIError)
+        and getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+    )
+
+
 class DBSessionMiddleware:
     """One session per HTTP request; commit below status 400, roll back otherwise.
 
     Pure ASGI (not ``BaseHTTPMiddleware``) so the session lives in the same task as the endpoint.
-    The commit happens *before* the response starts, so a failed commit becomes a 500 instead
+    The commit happens *before* the response starts, so a failed commit becomes an error instead
     of a success page for lost work. ``request.state.commit_on_error`` keeps a 4xx's writes: only
     for refusals whose sole writes are their audit event and a lockout counter. Work queued
     with ``request.state.after_commit`` runs after the commit.
+
+    A request whose transaction PostgreSQL aborted as a deadlock or serialization failure is run
+    again from the start, in a new session with the same body (up to ``REQUEST_ATTEMPTS`` in
+    all): nothing of the aborted attempt was committed or sent, and its after-commit work is
+    dropped with it. So an officer's save that met a concurrent key rotation is saved, not lost
+    behind a 500.
 
     Requests for ``without_session`` (exact paths of endpoints that run their own transactions)
     get no session at all: ``request.state.db`` is then missing, so a use of it fails loudly
@@ -187,11 +209,39 @@ class DBSessionMiddleware:
         if scope["type"] != "http" or scope["path"] in self.without_session:
             await self.app(scope, receive, send)
             return
+        state = scope.setdefault("state", {})
+        state_before = dict(state)
+        body = _ReplayableBody(receive)
+        response_started = False
+
+        async def send_once_started(message: Message) -> None:
+            nonlocal response_started
+            response_started = True
+            await send(message)
+
+        for attempt in range(1, REQUEST_ATTEMPTS + 1):
+            # The same state object (outer middleware holds it), reset to what it was on entry.
+            state.clear()
+            state.update(state_before)
+            try:
+                await self._attempt(dict(scope), state, body.receive(), send_once_started)
+                return
+            except Exception as error:
+                if response_started or attempt == REQUEST_ATTEMPTS or not is_retryable(error):
+                    raise
+                logging.getLogger("helpline.db").warning(
+                    "request %s: transaction lost a race (%s); running it again, attempt %d of %d",
+                    state.get("request_id"), error.orig.sqlstate,  # type: ignore[attr-defined]
+                    attempt + 1, REQUEST_ATTEMPTS,
+                )
+
+    async def _attempt(
+        self, scope: Scope, state: dict[str, Any], receive: Receive, send: Send
+    ) -> None:
         async with self.sessions() as session:
             # A request that may change something (see helpline.cases.access.get_readable_case).
             session.info[WRITE_REQUEST] = scope.get("method") not in ("GET", "HEAD", "OPTIONS")
             after_commit: list[AfterCommit] = []
-            state = scope.setdefault("state", {})
             state["db"] = session
             state["after_commit"] = after_commit
             committed = False
@@ -214,6 +264,30 @@ class DBSessionMiddleware:
                     await session.rollback()
             for job in after_commit if committed else ():
                 await _run_after_commit(job)
+
+
+class _ReplayableBody:
+    """The request's body messages, kept as the endpoint reads them so that a rerun reads
+    the same body (already bounded by ``BodySizeLimitMiddleware``)."""
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self._seen: list[Message] = []
+
+    def receive(self) -> Receive:
+        """A receive for one attempt: what earlier attempts read, then the rest of the stream."""
+        replay = iter(list(self._seen))
+
+        async def receive() -> Message:
+            kept = next(replay, None)
+            if kept is not None:
+                return kept
+            message = await self._receive()
+            if message["type"] == "http.request":
+                self._seen.append(message)
+            return message
+
+        return receive
 
 
 async def _run_after_commit(job: AfterCommit) -> None:

@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from helpline.db import is_retryable
 from helpline.web.middleware import error_headers
 
 log = logging.getLogger("helpline.errors")
@@ -48,8 +49,15 @@ async def http_exception(request: Request, exc: Exception) -> Response:
     )
 
 
+# A request that lost its race with concurrent ones every time it ran (helpline.db): the
+# client may send it again shortly, and Twilio then uses the number's fallback URL.
+RETRY_AFTER_SECONDS = 2
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     request_id = getattr(request.state, "request_id", None)
+    if is_retryable(exc):
+        return _busy(request, request_id)
     # Ids only on the page; the traceback goes to the log, where a database error does not
     # quote its statement's parameters (hide_parameters, helpline.db.create_engine).
     log.error("unhandled error on request %s", request_id, exc_info=exc)
@@ -61,6 +69,23 @@ async def server_error(request: Request, exc: Exception) -> Response:
         )
     body = f"Internt fel / Internal error. Referens: {request_id}"
     return PlainTextResponse(body, status_code=500, headers=headers)
+
+
+def _busy(request: Request, request_id: object) -> Response:
+    log.warning("request %s gave up: its transaction lost every race", request_id)
+    headers = {**error_headers(request.state), "Retry-After": str(RETRY_AFTER_SECONDS)}
+    if request.url.path.startswith("/twilio/"):
+        return PlainTextResponse("", status_code=503, headers=headers)
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": "temporarily_unavailable", "request_id": request_id}, status_code=503,
+            headers=headers,
+        )
+    body = (
+        "Tjänsten är upptagen just nu: ingenting sparades. Gå tillbaka och skicka igen. "
+        f"/ The service is busy: nothing was saved. Go back and send again. Referens: {request_id}"
+    )
+    return PlainTextResponse(body, status_code=503, headers=headers)
 
 
 class DomainError(Exception):
