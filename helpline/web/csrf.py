@@ -54,7 +54,11 @@ async def check(request: Request, key: bytes) -> None:
             value = form.get(FORM_FIELD)
             given = value if isinstance(value, str) else ""
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not cookie or not given or not hmac.compare_digest(token_for(key, cookie), given):
+    # Compared as bytes: compare_digest refuses str holding anything but ASCII (a TypeError,
+    # so a 500), and a token from a form or a header can hold anything.
+    if not cookie or not given or not hmac.compare_digest(
+        token_for(key, cookie).encode(), given.encode("utf-8", "surrogatepass")
+    ):
         raise HTTPException(status_code=403, detail="csrf")
 
 

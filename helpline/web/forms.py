@@ -29,8 +29,14 @@ async def read_form(request: Request) -> FormData:
         raise
     except Exception as exc:  # python-multipart raises several types for broken bodies
         raise HTTPException(status_code=400, detail="malformed_form") from exc
-    if any(holds_nul(key) or holds_nul(value) for key, value in form.multi_items()):
-        # No browser sends U+0000 from a form, and PostgreSQL's text cannot store it.
+    if any(
+        holds_nul(key) or holds_nul(value) or holds_lone_surrogate(key)
+        or holds_lone_surrogate(value)
+        for key, value in form.multi_items()
+    ):
+        # No browser sends U+0000 from a form, and PostgreSQL's text cannot store it. Half a
+        # surrogate pair is no character: a multipart part in a charset the client names
+        # (utf-7, say) can decode to one, and UTF-8 cannot encode it for the database.
         raise HTTPException(status_code=400, detail="malformed_form")
     return form
 

@@ -103,3 +103,22 @@ async def test_language_switch_refuses_foreign_redirects(client):
         data={"language": "en", "next": "//evil.example/", "csrf_token": csrf_from(page.text)},
     )
     assert response.status_code == 303 and response.headers["location"] == "/"
+
+
+@pytest.mark.parametrize("field", ["email", "password", "csrf_token"])
+async def test_a_multipart_part_decoding_to_half_a_surrogate_pair_is_a_400(client, world, field):
+    # Starlette decodes multipart parts in the charset the client names; in UTF-7 "+2AA-" is
+    # U+D800 alone, which no database driver (nor argon2) can encode: it was a 500.
+    page = await client.get("/login")
+    values = {"email": "a@test.example", "password": "whatever-password",
+              "csrf_token": csrf_from(page.text)}
+    values[field] = "a+2AA-b"
+    body = "".join(
+        f'--B\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in values.items()
+    ) + "--B--\r\n"
+    before = await _counts(world)
+    response = await client.post("/login", content=body.encode(), headers={
+        "content-type": "multipart/form-data; boundary=B; charset=utf-7"})
+    assert response.status_code == 400
+    assert await _counts(world) == before

@@ -64,3 +64,19 @@ async def test_sign_in_replaces_the_csrf_cookie(client, world):
     await login(client, user)
     after = csrf_from((await client.get("/start")).text)
     assert before != after
+
+
+async def test_a_token_holding_non_ascii_is_refused_not_a_server_error(client, world):
+    # hmac.compare_digest raises TypeError on str holding non-ASCII: a 500 before the fix,
+    # on every state-changing page, sign-in included. Starlette decodes headers as latin-1.
+    await client.get("/login")
+    before = await _audit_count(world)
+    form = await client.post(
+        "/login", data={"email": "a@test.example", "password": "x" * 12, "csrf_token": "é" * 64}
+    )
+    header = await client.post(
+        "/login", data={"email": "a@test.example", "password": "x" * 12},
+        headers={"x-csrf-token": b"\xe9" * 64},
+    )
+    assert form.status_code == header.status_code == 403
+    assert await _audit_count(world) == before
