@@ -11,6 +11,7 @@ class AuditAction(enum.StrEnum):
     LOGIN_FAILED = "auth.login.failed"
     LOGIN_LOCKED = "auth.login.locked"
     LOGOUT = "auth.logout"
+    REAUTH_SUCCEEDED = "auth.reauth.succeeded"
     TOTP_ENROLLED = "auth.totp.enrolled"
     TOKEN_CREATED = "auth.token.created"  # noqa: S105 - an action name
     TOKEN_REVOKED = "auth.token.revoked"  # noqa: S105

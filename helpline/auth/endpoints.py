@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from helpline import clock
 from helpline.auth import service, sessions, totp
 from helpline.web import csrf
-from helpline.web.forms import read_form, text
+from helpline.web.forms import read_form, secret, text
 
 
 def _deps(request: Request) -> service.AuthDeps:
@@ -47,7 +47,7 @@ async def login_form(request: Request) -> Response:
 
 async def login_submit(request: Request) -> Response:
     form = await read_form(request)
-    email, password = text(form, "email", max_length=254), text(form, "password", max_length=1024)
+    email, password = text(form, "email", max_length=254), secret(form, "password")
     if not email or not password:
         # Incomplete form: say so, count nothing, write nothing.
         context = {"error": False, "missing": True, "email": email}
@@ -63,7 +63,11 @@ async def login_submit(request: Request) -> Response:
         return request.app.state.templates.render(
             request, "auth/login.html", context, status_code=401
         )
-    token = await service.begin_second_factor(_deps(request), user, now=clock.now())
+    # The cookie is about to be replaced: the sessions it held end now, not at their expiry.
+    replaced = [row for row in (request.state.session, request.state.pending_session) if row]
+    token = await service.begin_second_factor(
+        _deps(request), user, now=clock.now(), replacing=replaced
+    )
     response = RedirectResponse(request.url_for("auth:second_factor"), status_code=303)
     _set_session_cookie(response, token, int(sessions.SECOND_FACTOR_WINDOW.total_seconds()))
     return response
@@ -115,7 +119,7 @@ async def reauth_submit(request: Request) -> Response:
     result = await service.reauthenticate(
         _deps(request),
         request.state.session,
-        password=text(form, "password", max_length=1024),
+        password=secret(form, "password"),
         code=text(form, "code", max_length=20),
         now=clock.now(),
     )

@@ -10,6 +10,8 @@ _hasher = PasswordHasher()  # Argon2id, t=3, m=64 MiB, p=4
 _DUMMY_HASH = _hasher.hash("no such user: equalises timing")
 
 MIN_LENGTH = 12
+# Far above any passphrase; bounds the work a sign-in form can ask of the hasher.
+MAX_LENGTH = 1024
 
 
 class PasswordPolicyError(ValueError):
@@ -19,10 +21,16 @@ class PasswordPolicyError(ValueError):
 def hash_password(password: str) -> str:
     if len(password) < MIN_LENGTH:
         raise PasswordPolicyError(f"a password needs at least {MIN_LENGTH} characters")
+    if len(password) > MAX_LENGTH:
+        raise PasswordPolicyError(f"a password has at most {MAX_LENGTH} characters")
     return _hasher.hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
+    """Exactly the characters given: a password is never stripped or cut (one longer than
+    MAX_LENGTH could not have been set, so it is simply wrong, at the same cost)."""
+    if len(password) > MAX_LENGTH:
+        password = ""  # still verified against the hash, so that it takes as long as any other
     try:
         return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -7,6 +7,7 @@ locked and disabled accounts all look the same from outside (one generic failure
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -87,8 +88,13 @@ async def _audit_failure(
     )
 
 
-async def begin_second_factor(deps: AuthDeps, user: User, *, now: datetime) -> str:
-    """Password accepted: a short-lived pre-session that can only complete the second factor."""
+async def begin_second_factor(
+    deps: AuthDeps, user: User, *, now: datetime, replacing: Sequence[UserSession] = ()
+) -> str:
+    """Password accepted: a short-lived pre-session that can only complete the second factor.
+    ``replacing``: the sessions of the browser's old cookie, revoked (and audited as ended)."""
+    for old in replacing:
+        await logout(deps, old, now=now, reason="signed_in_again")
     token, _ = await sessions.start(
         deps.db, user, stage=sessions.STAGE_PASSWORD, now=now, policy=deps.policy
     )
@@ -104,7 +110,12 @@ async def begin_second_factor(deps: AuthDeps, user: User, *, now: datetime) -> s
 
 
 async def pending_totp_secret(deps: AuthDeps, user: User) -> str:
-    """The secret to enrol: kept (encrypted) on the user until a code confirms it."""
+    """The secret to enrol: kept (encrypted) on the user until a code confirms it.
+
+    The user's row is locked first: the enrolment page opened twice at once must show one
+    secret, not two of which only the last stored would ever work (nor make the user's first
+    data key twice, a duplicate key)."""
+    await deps.db.refresh(user, with_for_update={"of": User})
     if user.totp_secret is not None:
         return await _decrypt_totp(deps, user)
     secret = totp.new_secret()
@@ -168,7 +179,9 @@ async def _finish_login(deps: AuthDeps, pending: UserSession, *, step: int, now:
     return token
 
 
-async def logout(deps: AuthDeps, session: UserSession, *, now: datetime) -> None:
+async def logout(
+    deps: AuthDeps, session: UserSession, *, now: datetime, reason: str | None = None
+) -> None:
     sessions.revoke(session, now=now)
     await record(
         deps.db,
@@ -176,6 +189,7 @@ async def logout(deps: AuthDeps, session: UserSession, *, now: datetime) -> None
         action=AuditAction.LOGOUT,
         object_type="user",
         object_id=session.user_id,
+        details={"reason": reason} if reason else None,
     )
 
 
@@ -212,4 +226,12 @@ async def reauthenticate(
     user.totp_last_step = step
     user.failed_logins = 0
     session.authenticated_at = now
+    # The step-up that opens approval, identity reveal, handover and export: who, and when.
+    await record(
+        deps.db,
+        context=deps.context,
+        action=AuditAction.REAUTH_SUCCEEDED,
+        object_type="user",
+        object_id=user.id,
+    )
     return Reauth.DONE

@@ -77,6 +77,13 @@ def text(form: FormData, name: str, *, max_length: int = 1000) -> str:
     return value.strip()[:max_length]
 
 
+def secret(form: FormData, name: str) -> str:
+    """A password as typed: unlike ``text``, never stripped or cut, for it must be exactly what
+    was set (``helpline.auth.passwords`` bounds its length)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
 async def read_json(request: Request) -> dict[str, Any]:
     """A JSON object body: wrong type 415, too large 413, malformed or not an object 400, not
     as the API operation's documented request schema 422 (a code per field)."""

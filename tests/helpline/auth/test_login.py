@@ -266,3 +266,63 @@ async def test_a_code_of_digits_outside_ascii_is_refused_like_a_wrong_code(clien
         select(User.failed_logins).where(User.id == user.id)
     )
     assert failures == 3
+
+
+async def _set_password(world, user, password: str) -> None:
+    from sqlalchemy import update
+
+    from helpline.auth.passwords import hash_password
+
+    async with world.sessions() as db, db.begin():
+        await db.execute(
+            update(User).where(User.id == user.id).values(password_hash=hash_password(password))
+        )
+
+
+async def test_a_password_is_checked_exactly_as_typed_spaces_and_length_included(
+    client, world, clock
+):
+    # It is hashed as given when set; the form used to strip it (and cut it at 1,024
+    # characters) before the check, so such a password could never sign in.
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await _set_password(world, user, "  correct horse battery staple  ")
+    stripped = await _post_password(client, user.email, "correct horse battery staple")
+    assert stripped.status_code == 401
+    assert (await _post_password(client, user.email, "  correct horse battery staple  ")
+            ).status_code == 303
+    await _set_password(world, user, "ö" * 1024)
+    assert (await _post_password(client, user.email, "ö" * 1024)).status_code == 303
+    assert (await _post_password(client, user.email, "ö" * 1025)).status_code == 401
+
+
+def test_a_password_longer_than_the_limit_cannot_be_set():
+    import pytest
+
+    from helpline.auth.passwords import MAX_LENGTH, PasswordPolicyError, hash_password
+
+    with pytest.raises(PasswordPolicyError):
+        hash_password("x" * (MAX_LENGTH + 1))
+
+
+async def test_a_successful_reauthentication_is_audited(client, world, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    clock.advance(seconds=30)
+    assert (await _reauth(client, user.password, code_for(user.totp_secret))).status_code == 303
+    events = await world.scalars(select(AuditEvent).where(
+        AuditEvent.action == "auth.reauth.succeeded", AuditEvent.object_id == user.id))
+    assert len(events) == 1 and events[0].actor_user_id == user.id
+
+
+async def test_opening_the_enrolment_page_twice_at_once_shows_one_secret(client, world):
+    import asyncio
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER, enrolled=False)
+    assert (await _post_password(client, user.email, user.password)).status_code == 303
+    pages = await asyncio.gather(*(client.get("/login/second-factor") for _ in range(5)))
+    assert [page.status_code for page in pages] == [200] * 5
+    secrets = {re.search(r'id="totp-secret">([A-Z2-7]+)<', p.text).group(1) for p in pages}
+    assert len(secrets) == 1

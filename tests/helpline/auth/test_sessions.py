@@ -128,3 +128,18 @@ async def test_disabling_a_user_ends_their_sessions(client, world, clock):
         row = await db.get(User, user.id)
         row.disabled_at = clock.now()
     assert (await client.get("/start")).status_code == 303
+
+
+async def test_signing_in_again_in_the_same_browser_ends_the_old_session(client, world):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await login(client, user)
+    old_token = client.cookies[COOKIE_NAME]
+    page = await client.get("/start")
+    await client.post("/login", data={
+        "email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)})
+    rows = await world.scalars(select(UserSession).where(UserSession.user_id == user.id))
+    old = next(r for r in rows if r.token_hash == hashlib.sha256(old_token.encode()).digest())
+    assert old.revoked_at is not None
+    client.cookies.set(COOKIE_NAME, old_token, domain="testserver")
+    assert (await client.get("/start")).status_code == 303
