@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from helpline.audit import AuditAction, AuditContext, record
+from helpline.audit import AuditAction, AuditContext, AuditResult, record
 from helpline.auth import repository
 from helpline.auth.sessions import hash_token
 from helpline.models.users import ApiToken, User
@@ -75,13 +75,39 @@ async def revoke_token(
     return True
 
 
-async def resolve_bearer(db: AsyncSession, secret: str, *, now: datetime) -> ApiToken | None:
-    if not secret.startswith(PREFIX) or len(secret) > 100:
-        return None
-    row = await repository.token_by_hash(db, hash_token(secret))
-    if row is None or row.revoked_at is not None or now >= row.expires_at:
-        return None
+async def resolve_bearer(
+    db: AsyncSession, secret: str, *, now: datetime, context: AuditContext
+) -> ApiToken | None:
+    """The live token for a bearer secret, or None after auditing why it was refused (in the
+    request's transaction: the caller keeps that event on its 401)."""
+    row = None
+    if secret.startswith(PREFIX) and len(secret) <= 100:
+        row = await repository.token_by_hash(db, hash_token(secret))
+    reason = _refusal(row, now)
+    if reason is None:
+        assert row is not None
+        row.last_used_at = now
+        return row
+    await record(
+        db,
+        context=context,
+        action=AuditAction.TOKEN_REJECTED,
+        result=AuditResult.DENIED,
+        organisation_id=row.user.organisation_id if row else None,
+        object_type="api_token" if row else None,
+        object_id=row.id if row else None,
+        details={"reason": reason},
+    )
+    return None
+
+
+def _refusal(row: ApiToken | None, now: datetime) -> str | None:
+    if row is None:
+        return "unknown"
+    if row.revoked_at is not None:
+        return "revoked"
+    if now >= row.expires_at:
+        return "expired"
     if not row.user.is_active:
-        return None
-    row.last_used_at = now
-    return row
+        return "user_disabled"
+    return None

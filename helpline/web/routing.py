@@ -185,6 +185,11 @@ async def authenticate_bearer(request: Request) -> None:
     scheme, _, secret = header.partition(" ")
     token = None
     if scheme.lower() == "bearer" and secret:
-        token = await tokens.resolve_bearer(request.state.db, secret.strip(), now=clock.now())
+        token = await tokens.resolve_bearer(
+            request.state.db, secret.strip(), now=clock.now(),
+            context=AuditContext(actor=None, request_id=request.state.request_id),
+        )
+        if token is None:  # its audit event is kept with the 401, as a refused sign-in's is
+            request.state.commit_on_error = True
     _set_identity(request, token.user if token else None, None, "token" if token else None)
     request.state.lang = "en"

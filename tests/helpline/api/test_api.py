@@ -168,3 +168,25 @@ async def test_the_document_says_no_request_text_may_hold_u0000(client):
                     assert NO_NUL in schema.get("allOf", []), (method, path, where)
                     checked += 1
     assert checked > 50
+
+
+async def test_every_refused_token_is_audited_with_why(client, world, app, clock):
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    expired, expired_id = await _token(world, user.id, days=1)
+    revoked, revoked_id = await _token(world, user.id)
+    async with world.sessions() as db, db.begin():
+        assert await tokens.revoke_token(db, token_id=revoked_id, actor=None, now=clock.now())
+    clock.advance(days=1, seconds=1)
+    for secret in ("hlp_nonsense", expired, revoked):
+        response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+        assert response.status_code == 401
+    events = await world.scalars(
+        select(AuditEvent).where(AuditEvent.action == "auth.token.rejected").order_by(
+            AuditEvent.seq)
+    )
+    assert [(e.object_id, e.details["reason"], e.result) for e in events] == [
+        (None, "unknown", "denied"), (expired_id, "expired", "denied"),
+        (revoked_id, "revoked", "denied"),
+    ]
+    assert all(secret not in str(e.details) for e in events for secret in (expired, revoked))
