@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 import crypto
 from helpline import errors
 from helpline.auth.sessions import SessionPolicy
+from helpline.auth.throttle import SignInThrottle
 from helpline.calls.recorder import CallRecorder
 from helpline.db import DBSessionMiddleware, create_engine, session_factory
 from helpline.keys import KeyService
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.keys = KeyService(keyring)
     app.state.call_recorder = CallRecorder(sessions, app.state.keys)
     app.state.csrf_key = keyring.purpose_key("csrf")
+    app.state.signin_throttle = SignInThrottle()
     app.state.session_policy = SessionPolicy(
         idle=settings.session_idle, absolute=settings.session_absolute
     )

@@ -54,10 +54,21 @@ async def login_submit(request: Request) -> Response:
         return request.app.state.templates.render(
             request, "auth/login.html", context, status_code=400
         )
+    throttle = request.app.state.signin_throttle
+    address = request.client.host if request.client else "unknown"
+    wait = throttle.retry_after(address)
+    if wait is not None:
+        context = {"error": False, "missing": False, "throttled": True, "email": email}
+        response = request.app.state.templates.render(
+            request, "auth/login.html", context, status_code=429
+        )
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = await service.check_password(
         _deps(request), email=email, password=password, now=clock.now()
     )
     if user is None:
+        throttle.failed(address)
         _keep_failure(request)
         context = {"error": True, "missing": False, "email": email}
         return request.app.state.templates.render(

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()  # Argon2id, t=3, m=64 MiB, p=4
 # Verified against when the user is unknown, so both paths cost the same time.
 _DUMMY_HASH = _hasher.hash("no such user: equalises timing")
+
+# Hashes computed at once by one process: each takes a core for about a sixth of a second and
+# 64 MiB, so more than the cores only queues them in memory.
+_HASHING = anyio.CapacityLimiter(2)
 
 MIN_LENGTH = 12
 # Far above any passphrase; bounds the work a sign-in form can ask of the hasher.
@@ -35,6 +40,14 @@ def verify_password(stored_hash: str | None, password: str) -> bool:
         return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
+
+
+async def verify_password_in_thread(stored_hash: str | None, password: str) -> bool:
+    """``verify_password`` off the event loop (argon2-cffi releases the GIL while it hashes):
+    sign-ins must not stall the requests around them, the helpline's calls above all."""
+    return await anyio.to_thread.run_sync(
+        verify_password, stored_hash, password, limiter=_HASHING
+    )
 
 
 def needs_rehash(stored_hash: str) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import crypto
 from helpline.audit import AuditAction, AuditContext, AuditResult, record
 from helpline.auth import repository, sessions, totp
-from helpline.auth.passwords import verify_password
+from helpline.auth.passwords import verify_password_in_thread
 from helpline.keys import KeyService, user_scope
 from helpline.models.users import User, UserSession
 
@@ -41,10 +41,14 @@ def totp_binding(user: User) -> crypto.FieldBinding:
 async def check_password(
     deps: AuthDeps, *, email: str, password: str, now: datetime
 ) -> User | None:
-    # Locked until the commit: guesses sent in parallel each count (PostgreSQL would otherwise
-    # let each transaction add one to the same stale count, and never lock).
-    user = await repository.user_by_email(deps.db, email, lock=True)
-    password_ok = verify_password(user.password_hash if user else None, password)
+    user = await repository.user_by_email(deps.db, email)
+    # Hashed before the row is locked, so that guesses at one account do not hold it (and a
+    # connection) a sixth of a second each; off the event loop.
+    password_ok = await verify_password_in_thread(user.password_hash if user else None, password)
+    if user is not None:
+        # Locked until the commit, and read again: guesses sent in parallel each count
+        # (PostgreSQL would otherwise let each add one to the same stale count, and never lock).
+        await deps.db.refresh(user, with_for_update={"of": User})
     if user is None:
         await _audit_failure(deps, None, reason="unknown_account")
         return None
@@ -214,7 +218,7 @@ async def reauthenticate(
         await logout(deps, session, now=now)
         return Reauth.SIGNED_OUT
     step = None
-    if verify_password(user.password_hash, password) and user.totp_secret is not None:
+    if await verify_password_in_thread(user.password_hash, password) and user.totp_secret:
         secret = await _decrypt_totp(deps, user)
         step = totp.accepted_step(secret, code, now=now, last_step=user.totp_last_step)
     if step is None:

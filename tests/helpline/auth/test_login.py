@@ -326,3 +326,58 @@ async def test_opening_the_enrolment_page_twice_at_once_shows_one_secret(client,
     assert [page.status_code for page in pages] == [200] * 5
     secrets = {re.search(r'id="totp-secret">([A-Z2-7]+)<', p.text).group(1) for p in pages}
     assert len(secrets) == 1
+
+
+def _from(app, address: str):  # type: ignore[no-untyped-def]
+    import httpx
+
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="https://testserver")
+
+
+async def test_an_address_with_many_failed_sign_ins_is_throttled_before_any_work(world, app):
+    from helpline.auth.throttle import SignInThrottle
+
+    app.state.signin_throttle = SignInThrottle(failures_per_minute=3)
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    async with _from(app, "10.0.0.7") as guesser, _from(app, "10.0.0.8") as colleague:
+        for n in range(3):  # unknown accounts: never locked out, so only the throttle holds
+            response = await _post_password(guesser, f"nobody{n}@test.example", "a-wrong-guess!")
+            assert response.status_code == 401
+        events = await world.scalar(select(func.count()).select_from(AuditEvent))
+        throttled = await _post_password(guesser, user.email, user.password)
+        assert throttled.status_code == 429
+        assert 1 <= int(throttled.headers["retry-after"]) <= 60
+        assert "För många misslyckade inloggningar" in throttled.text
+        assert "Storgatan" not in throttled.text
+        # Answered before any work: no audit event, no lockout count, no session.
+        assert await world.scalar(select(func.count()).select_from(AuditEvent)) == events
+        assert await world.scalar(select(User.failed_logins).where(User.id == user.id)) == 0
+        # Another address is not held up, and successes do not count.
+        for _ in range(4):
+            assert (await _post_password(colleague, user.email, user.password)).status_code == 303
+
+
+async def test_the_password_is_hashed_off_the_event_loop(client, world, monkeypatch):
+    # Argon2 takes a core for a sixth of a second: on the loop's thread it stalled every other
+    # request (the helpline's calls too) while anyone tried to sign in.
+    import threading
+
+    from helpline.auth import passwords
+
+    threads: list[int] = []
+    verify = passwords.verify_password
+
+    def recording(stored_hash, password):  # type: ignore[no-untyped-def]
+        threads.append(threading.get_ident())
+        return verify(stored_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", recording)
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    await _post_password(client, "nobody@test.example", "a-wrong-guess!")
+    await login(client, user)
+    await _reauth(client, user.password, "000000")
+    assert len(threads) == 3
+    assert threading.get_ident() not in threads
