@@ -11,6 +11,7 @@ from helpline.cases.service import audit
 from helpline.errors import InvalidInput
 from helpline.persons import repository, schemas, service
 from helpline.persons.web import deps, path_id
+from helpline.protection.levels import ProtectionLevel, person_levels
 from helpline.web.forms import read_json
 
 
@@ -18,14 +19,21 @@ async def list_persons(request: Request) -> Response:
     d = deps(request)
     case = await service.readable_case(d, path_id(request, "case_id"))
     persons = await repository.persons_of_case(d.db, case.id)
+    levels = await person_levels(d.db, case.id)
     await audit(d, case, "person.listed", fields=["pseudonym", "role"])
+
+    def protected(person_id: str) -> bool:
+        # Any protection level: even a confidentiality marking does not say which fact is
+        # sensitive (DOMAIN.md §4), so nothing identifying leaves with a protected person.
+        return levels.get(person_id, ProtectionLevel.NONE).sensitive
+
     body = [
         {
             "id": p.id,
             "pseudonym": p.pseudonym,
             "role": p.role.value,
-            "id_type": p.id_type.value,
-            "birth_year": p.birth_year,
+            "id_type": None if protected(p.id) else p.id_type.value,
+            "birth_year": None if protected(p.id) else p.birth_year,
             "interpreter_needed": p.interpreter_needed,
         }
         for p in persons

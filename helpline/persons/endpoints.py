@@ -161,7 +161,11 @@ async def reveal(request: Request) -> Response:
                                "case_url": case_path(request, case.id)}
     if errors:
         return _render(request, "reveal.html", {**context, "errors": errors}, 422)
-    person, number = await service.reveal_id_number(d, case, person.id, purpose=purpose)
+    try:
+        person, number = await service.reveal_id_number(d, case, person.id, purpose=purpose)
+    except service.NamesNumber as exc:  # the form keeps the purpose typed
+        keep_audit_of_refusal(request)  # the refusal's audit event, nothing else
+        return _render(request, "reveal.html", {**context, "errors": exc.errors}, 422)
     return _render(request, "reveal.html", {**context, "number": number, "revealed": True})
 
 

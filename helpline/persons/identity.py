@@ -90,6 +90,37 @@ def normalise_foreign(raw: str) -> str:
     return "".join(char for char in folded if char.isalnum())
 
 
+# A foreign number shorter than this is not looked for in free text (too many false alarms).
+MIN_FOREIGN_IN_TEXT = 6
+
+
+def _compact(text: str) -> str:
+    """Letters and digits only (NFKC, upper case, any decimal digit as ASCII): a number typed
+    with or without "-"/"+", spaces or full-width digits reads the same."""
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return "".join(
+        str(unicodedata.decimal(char)) if char.isdecimal() else char
+        for char in folded
+        if char.isalnum()
+    )
+
+
+def number_in_text(id_type: IdType, stored: str | None, text: str) -> bool:
+    """Does free text (a stated purpose, which the audit log keeps in clear) carry this number?
+
+    ``stored`` is the normalised number: a Swedish one is found in any common form (12 or 10
+    digits, with or without the separator, with spaces), through its last 10 digits, which
+    the 12-digit form contains; a foreign one through its letters and digits.
+    """
+    if not stored or id_type is IdType.NONE:
+        return False
+    said = _compact(text)
+    if id_type in SWEDISH_TYPES:
+        return stored[2:] in said
+    wanted = _compact(stored)
+    return len(wanted) >= MIN_FOREIGN_IN_TEXT and wanted in said
+
+
 def birth_date(id_type: IdType, stored: str | None) -> date | None:
     """The date of birth a Swedish number states (day - 60 for a samordningsnummer)."""
     if id_type not in SWEDISH_TYPES or not stored:

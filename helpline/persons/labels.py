@@ -46,6 +46,9 @@ ERRORS = {
     "id_is_personnummer": N_("This is a personnummer, not a samordningsnummer (day + 60)."),
     "id_not_expected": N_("No identity number was chosen, but one was entered."),
     "foreign_id_format": N_("Enter the number with at least one letter or digit."),
+    "contains_id_number": N_(
+        "Do not write the identity number in the purpose: describe why you need it."
+    ),
     "unknown_person": N_("Choose a person on this case."),
     "same_person": N_("A person cannot be related to themselves."),
     "relation_exists": N_("This relation is already recorded."),

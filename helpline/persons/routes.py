@@ -115,8 +115,14 @@ _PERSON_SUMMARY = {
         "id": {"type": "string", "format": "uuid"},
         "pseudonym": {"type": "string"},
         "role": {"type": "string", "enum": _ROLES},
-        "id_type": {"type": "string", "enum": _ID_TYPES},
-        "birth_year": {"type": ["integer", "null"]},
+        "id_type": {
+            "type": ["string", "null"], "enum": [*_ID_TYPES, None],
+            "description": "null for a person with any protection level",
+        },
+        "birth_year": {
+            "type": ["integer", "null"],
+            "description": "null when unknown, and for a person with any protection level",
+        },
         "interpreter_needed": {"type": "boolean"},
     },
     "required": ["id", "pseudonym", "role", "id_type", "birth_year", "interpreter_needed"],
@@ -186,7 +192,11 @@ _SEARCH_INPUT = {
         },
         "kind": {"type": "string", "enum": [*schemas.SEARCH_KINDS, ""],
                  "description": "Empty or absent: SWEDISH"},
-        "purpose": {"type": "string", "maxLength": schemas.PURPOSE_MAX, "allOf": [FILLED]},
+        "purpose": {
+            "type": "string", "maxLength": schemas.PURPOSE_MAX, "allOf": [FILLED],
+            "description": "Kept in the audit log: must not contain the number searched for, "
+                           "in any form (contains_id_number)",
+        },
     },
     "required": ["number", "purpose"],
     "allOf": [
@@ -211,7 +221,8 @@ _HIT = {
 
 OPENAPI_OPERATIONS: dict[str, dict[str, Any]] = {
     "persons:api_list": {
-        "summary": "The persons on a case: pseudonyms and roles, never names (audited)",
+        "summary": "The persons on a case: pseudonyms and roles, never names (audited); "
+                   "no identity type or birth year for a protected person",
         "parameters": [_CASE_ID],
         "responses": {
             "200": json_doc("Persons in the order they were added", {

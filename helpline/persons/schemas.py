@@ -198,6 +198,10 @@ def parse_search(data: Mapping[str, object], *, today: date) -> tuple[SearchInpu
             normalised = identity.normalise_swedish(raw[:40], today=today)
         except identity.IdentityError as exc:
             errors["number"] = exc.code
+    searched = IdType.FOREIGN if kind == "FOREIGN" else IdType.PERSONNUMMER
+    if "purpose" not in errors and identity.number_in_text(searched, normalised, purpose):
+        # The purpose goes to the audit log in clear text: it must not carry the number.
+        errors["purpose"] = "contains_id_number"
     if errors:
         return None, errors
     return SearchInput(kind=kind, normalised=normalised, purpose=purpose), errors

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import crypto
 from helpline import clock
-from helpline.audit import record
+from helpline.audit import AuditResult, record
 from helpline.cases.access import get_readable_case
 from helpline.cases.reference import new_pseudonym
 from helpline.cases.service import Deps, add_event, audit, decrypt, encrypt
@@ -164,10 +164,14 @@ async def persons_for_case(deps: Deps, case: Case) -> list[PersonView]:
     relations = await _relation_views(deps, case, persons)
     levels = await person_levels(deps.db, case.id)
     views = [await _view(deps, case, person, relations) for person in persons]
-    # Names of persons with any protection level stay on their own (audited) page: even a
-    # confidentiality marking does not say which fact is sensitive (DOMAIN.md §4).
+    # Names, the masked number (a date of birth), the birth year and notes of persons with any
+    # protection level stay on their own (audited) page: even a confidentiality marking does
+    # not say which fact is sensitive (DOMAIN.md §4).
     return [
-        replace(view, given_name="", family_name="", name_protected=True)
+        replace(
+            view, given_name="", family_name="", id_number_masked=None, birth_year=None,
+            notes="", name_protected=True,
+        )
         if levels.get(view.id, ProtectionLevel.NONE).sensitive
         else view
         for view in views
@@ -187,6 +191,12 @@ async def read_person(deps: Deps, case: Case, person_id: str) -> PersonView:
     return view
 
 
+class NamesNumber(InvalidInput):
+    """The stated purpose repeats the identity number it asks for. Finding that out decrypted
+    the number, and the answer tells whether a guess is right, so the attempt was audited
+    (without the purpose): keep that event although the answer is a 422."""
+
+
 async def reveal_id_number(
     deps: Deps, case: Case, person_id: str, *, purpose: str
 ) -> tuple[Person, str | None]:
@@ -195,6 +205,15 @@ async def reveal_id_number(
         raise InvalidInput({"purpose": "required"})
     person = await person_of(deps, case, person_id)
     number = await stored_id_number(deps, case, person)
+    if identity.number_in_text(person.id_type, number, purpose):
+        # The purpose goes to the audit log in clear text: it must not carry the number. The
+        # refusal confirms a guessed number, so it is a consultation too: audited, without
+        # the purpose (as the vault's refusals).
+        await audit(
+            deps, case, "person.id_number.reveal_refused", fields=["id_number"],
+            result=AuditResult.DENIED, details={"person_id": person.id},
+        )
+        raise NamesNumber({"purpose": "contains_id_number"})
     await audit(
         deps, case, "person.id_number.revealed", purpose=purpose, fields=["id_number"],
         details={"person_id": person.id, "id_type": person.id_type.value},

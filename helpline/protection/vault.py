@@ -332,9 +332,9 @@ async def read_entry(deps: Deps, case: Case, entry_id: str, *, purpose: str) -> 
         raise InvalidInput({"purpose": "required"})
     entry = await entry_of(deps, case, entry_id)
     if not await repository.is_named(deps.db, entry.id, deps.actor.id):
-        await _record(
-            deps, case, entry, "vault.read_denied", purpose=purpose, result=AuditResult.DENIED
-        )
+        # Without the purpose: it has not been checked against the location (that would
+        # decrypt the entry for someone not named), and it may repeat the address.
+        await _record(deps, case, entry, "vault.read_denied", result=AuditResult.DENIED)
         raise Forbidden("not_named")
     revealed = await _reveal(
         deps, case, entry, statement=purpose, field="purpose", refusal="vault.read_refused"

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 import crypto
 from helpline.cases.service import Deps
+from helpline.models import AuditEvent
 from helpline.models.cases import Case, CaseEvent, Person, PersonRelation
 from helpline.persons import service
 from tests.conftest import csrf_from, login
@@ -148,6 +149,44 @@ async def test_reveal_needs_a_purpose_and_is_audited_with_it(client, world):
     [event] = await audit_events(world, "person.id_number.revealed")
     assert event.purpose == "Registerkontroll" and event.fields == ["id_number"]
     assert NUMBER[:8] not in repr(event.details)
+
+
+async def test_a_reveal_purpose_that_carries_the_number_is_refused_and_never_logged(
+    client, world
+):
+    """"Kontroll av 19850612-1234" as the purpose would put the number in the audit log in
+    clear text. Refused in any form, the form keeps the purpose, nothing is revealed; the
+    refusal (which confirms a guessed number) is audited without the purpose."""
+    o = await office(world)
+    pid = await add_person(world, o.officer.id, o.case_id, id_type="PERSONNUMMER",
+                           id_number=NUMBER)
+    await login(client, o.officer)
+    csrf = await _form(client, "/persons/search")
+    url = f"/cases/{o.case_id}/persons/{pid}/reveal"
+    digits = NUMBER.replace("-", "")
+    forms = (NUMBER, digits, NUMBER[2:], digits[2:], f"{digits[2:8]}+{digits[8:]}",
+             f"{digits[:8]} {digits[8:]}", f"{digits[2:8]} - {digits[8:]}")
+    for form in forms:
+        purpose = f"Kontroll av {form}"
+        refused = await client.post(url, data={"csrf_token": csrf, "purpose": purpose})
+        assert refused.status_code == 422, form
+        assert 'id="purpose-error"' in refused.text
+        assert "Skriv inte identitetsnumret i syftet" in refused.text
+        assert f'value="{purpose}"' in refused.text  # kept in the field
+        assert 'class="number"' not in refused.text
+        assert NUMBER not in refused.text.replace(purpose, "")
+    assert await audit_events(world, "person.id_number.revealed") == []
+    refusals = await audit_events(world, "person.id_number.reveal_refused")
+    assert len(refusals) == len(forms)
+    for event in refusals:
+        assert event.result == "denied" and event.purpose is None
+        assert event.fields == ["id_number"] and event.details == {"person_id": pid}
+    everything = repr([(e.details, e.fields, e.purpose) for e in await world.scalars(
+        select(AuditEvent))])
+    assert digits[2:] not in everything and NUMBER[:8] not in everything
+
+    shown = await client.post(url, data={"csrf_token": csrf, "purpose": "Registerkontroll"})
+    assert shown.status_code == 200 and NUMBER in shown.text
 
 
 async def test_reveal_needs_a_recent_sign_in(client, world, clock):

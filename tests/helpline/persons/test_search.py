@@ -149,3 +149,62 @@ async def test_a_purpose_longer_than_the_audit_log_holds_is_refused_not_a_500(cl
     assert fine.status_code == 200, fine.text
     [event] = await audit_events(world, "person.searched")
     assert event.purpose == longest
+
+
+def _forms_of(number: str) -> list[str]:
+    """A personnummer as officers type it: 12 or 10 digits, with "-", "+" or none, spaced."""
+    digits = number.replace("-", "")
+    date, tail = digits[:8], digits[8:]
+    return [
+        number, digits, f"{date[2:]}-{tail}", f"{date[2:]}+{tail}", digits[2:],
+        f"{date} {tail}", f"{date[2:]} - {tail}", f"{date[:4]} {date[4:6]} {date[6:]}-{tail}",
+        "".join(chr(ord("０") + int(c)) for c in digits),  # full-width digits
+    ]
+
+
+async def test_a_purpose_that_carries_the_searched_number_is_refused_and_nothing_is_kept(
+    client, world
+):
+    """Officers write "Kontroll av 19850612-1234": the purpose goes to the audit log in clear
+    text, so a purpose holding the searched number, in any form, is a field error (page and
+    API), nothing is searched or written, and the form keeps what was typed."""
+    o = await office(world)
+    await add_person(world, o.officer.id, o.case_id, id_type="PERSONNUMMER", id_number=WANTED)
+    far = await add_person(world, o.officer.id, o.case_id, id_type="FOREIGN",
+                           id_number="ab 123-456")
+    auth = await token(world, o.officer.id)
+    for form in _forms_of(WANTED):
+        purpose = f"Kontroll av {form} inför möte"
+        api = await client.post("/api/v1/persons/search", headers=auth,
+                                json={"number": WANTED, "purpose": purpose})
+        assert api.status_code == 422, form
+        assert api.json() == {"error": "invalid_input",
+                              "fields": {"purpose": "contains_id_number"}}
+        assert WANTED[:8] not in api.text
+    foreign = await client.post("/api/v1/persons/search", headers=auth, json={
+        "number": "AB123456", "kind": "FOREIGN", "purpose": "Pass ab-123 456 kontrolleras"})
+    assert foreign.status_code == 422
+    assert foreign.json()["fields"] == {"purpose": "contains_id_number"}
+
+    await login(client, o.officer)
+    purpose = f"Kontroll av {WANTED[2:]}"
+    page = await _search(client, WANTED, purpose=purpose)
+    assert page.status_code == 422 and 'id="purpose-error"' in page.text
+    assert "Skriv inte identitetsnumret i syftet" in page.text
+    assert f'value="{WANTED}"' in page.text and f'value="{purpose}"' in page.text
+    assert await audit_events(world, "person.searched") == []
+    await client.post("/language", data={"language": "en", "next": "/persons/search",
+                                         "csrf_token": csrf_from(page.text)})
+    english = await _search(client, WANTED, purpose=purpose)
+    assert english.status_code == 422
+    assert "Do not write the identity number in the purpose" in english.text
+    assert await audit_events(world, "person.searched") == []
+
+    # Not vacuous: a purpose without the searched number is taken.
+    fine = await client.post("/api/v1/persons/search", headers=auth,
+                             json={"number": WANTED, "purpose": f"Jämför med {OTHER}"})
+    assert fine.status_code == 200 and len(fine.json()["hits"]) == 1
+    found = await client.post("/api/v1/persons/search", headers=auth, json={
+        "number": "AB123456", "kind": "FOREIGN", "purpose": "Passkontroll"})
+    assert [hit["person_id"] for hit in found.json()["hits"]] == [far]
+    assert len(await audit_events(world, "person.searched")) == 2

@@ -9,16 +9,21 @@ covered as soon as they are added to ``helpline.routes.ROUTES``.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from jsonschema import Draft202012Validator
+from sqlalchemy import select
 from starlette.routing import Mount
 
 from helpline import clock as clock_module
-from helpline.models.cases import Case, CaseState
+from helpline.models.cases import Case, CaseState, IdType, Person, PersonRole
 from helpline.models.protection import MeasureLevel, MeasureState
 from helpline.models.users import Role
+from helpline.persons import service as persons_service
 from helpline.routes import ROUTES
 from tests.conftest import csrf_from, login
-from tests.helpline.persons.helpers import add_person, open_case, pnr, token
+from tests.helpline.persons.helpers import add_person, deps_for, open_case, pnr, token
 
 from .helpers import CANARY_FAMILY, CANARY_GIVEN, add_entry, office, set_measure
 
@@ -26,6 +31,7 @@ RELATIVE_GIVEN, RELATIVE_FAMILY = "Vippentorpa", "Qwmarkstrand"
 CANARIES = (CANARY_GIVEN, CANARY_FAMILY, RELATIVE_GIVEN, RELATIVE_FAMILY, "Hemligagatan",
             "Gömstad", "Obskyrby")
 NUMBER = pnr("19850412")
+PLAIN_NUMBER = pnr("19720305", "456")
 SEARCHES = ("/persons/search", "/api/v1/persons/search")
 
 
@@ -134,3 +140,56 @@ async def test_the_case_page_names_no_person_with_any_protection_level(
     assert CANARY_GIVEN not in page.text and CANARY_FAMILY not in page.text
     person = await client.get(f"/cases/{o.case_id}/persons/{o.person_id}")
     assert CANARY_GIVEN in person.text  # where the read is audited
+
+
+async def _protected_and_plain(world):
+    """A case with the defector under an APPLIED protection (personnummer, so a date of
+    birth) and an unprotected relative with a personnummer too."""
+    user, case_id = await _seed(world, Role.POLICE_CASE_OFFICER)
+    plain = await add_person(world, user.id, case_id, role="RELATIVE",
+                             id_type="PERSONNUMMER", id_number=PLAIN_NUMBER)
+    return user, case_id, plain
+
+
+async def test_the_case_page_shows_no_date_of_birth_of_a_protected_person(client, world):
+    """The masked number (YYYYMMDD-****) is a date of birth: for a protected person it stays
+    on the person's own, audited page, like the name."""
+    user, case_id, _ = await _protected_and_plain(world)
+    await login(client, user)
+    page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert NUMBER[:8] not in page.text and NUMBER[2:8] not in page.text
+    section = page.text.split('aria-labelledby="persons-heading"', 1)[1].split("</section>")[0]
+    shown = re.sub(r"<[^>]*>", " ", section)  # the text, not the links' ids
+    assert NUMBER[:4] not in shown  # nor the birth year
+    assert f"{PLAIN_NUMBER[:8]}-****" in shown  # an unprotected person's stays
+    defector = await world.scalar(select(Person.id).where(Person.id_type == IdType.PERSONNUMMER,
+                                                          Person.role == PersonRole.DEFECTOR))
+    person = await client.get(f"/cases/{case_id}/persons/{defector}")
+    assert f"{NUMBER[:8]}-****" in person.text  # where the read is audited
+    async with world.sessions() as db:  # nor does the section's data carry it
+        deps = await deps_for(world, db, user.id)
+        views = await persons_service.persons_for_case(deps, await db.get(Case, case_id))
+    [protected] = [view for view in views if view.id == defector]
+    assert protected.name_protected and protected.id_number_masked is None
+    assert protected.birth_year is None
+
+
+async def test_the_api_list_gives_no_birth_year_or_id_type_of_a_protected_person(client, world):
+    user, case_id, plain = await _protected_and_plain(world)
+    headers = await token(world, user.id)
+    response = await client.get(f"/api/v1/cases/{case_id}/persons", headers=headers)
+    assert response.status_code == 200
+    persons = {p["id"]: p for p in response.json()["persons"]}
+    [defector] = [p for p in persons.values() if p["role"] == "DEFECTOR"]
+    assert defector["birth_year"] is None and defector["id_type"] is None
+    assert persons[plain]["birth_year"] == int(PLAIN_NUMBER[:4])
+    assert persons[plain]["id_type"] == "PERSONNUMMER"
+    # The document says so, and the answer matches it.
+    document = (await client.get("/api/v1/openapi.json")).json()
+    operation = document["paths"]["/api/v1/cases/{case_id}/persons"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    Draft202012Validator(schema).validate(response.json())
+    summary = schema["properties"]["persons"]["items"]["properties"]
+    assert "protection" in summary["birth_year"]["description"]
+    assert "protection" in summary["id_type"]["description"]

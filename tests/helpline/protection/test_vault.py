@@ -199,6 +199,27 @@ async def test_only_named_users_may_read(client, world, clock):
     assert response.status_code == 200 and CANARY_ADDRESS.split(",")[0] in response.text
 
 
+async def test_a_read_refused_to_someone_not_named_logs_no_purpose(client, world):
+    """The refusal comes before the purpose is compared with the location: a colleague who
+    types the address must not put it in the audit log through the denied event."""
+    o = await office(world)
+    await add_team_member(world, o.officer, o.case_id, o.colleague.id)
+    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    await login(client, o.colleague)
+    page = await client.get(f"/cases/{o.case_id}/vault")
+    before = await audit_count(world)
+    purpose = "Kolla om hon bor på Hemligagatan 17 i Gömstad"
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/read", data={
+        "csrf_token": csrf_from(page.text), "purpose": purpose})
+    assert response.status_code == 403
+    _no_location(response.text.replace(purpose, ""))
+    assert await audit_count(world) == before + 1
+    [denied] = await events(world, "vault.read_denied")
+    assert denied.result == "denied" and denied.purpose is None
+    assert denied.actor_user_id == o.colleague.id and denied.details["entry_id"] == entry_id
+    _no_location(await _audit_dump(world))
+
+
 async def test_a_user_outside_the_case_gets_404_and_cannot_be_named(client, world):
     o = await office(world)
     entry_id = await add_entry(world, o.officer.id, o.case_id)
