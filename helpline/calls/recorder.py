@@ -165,8 +165,9 @@ async def _record(
         # The roster first and the audit chain last: appending locks the chain's head
         # (PostgreSQL) until the commit.
         await rls.bind_organisation(db, organisation_id)
-        phones = tuple(await duty_phones(db, keys, organisation_id, now=now))
-        group = _OrganisationGroup(organisation_id, keys)
+        duty = await duty_phones(db, keys, organisation_id, now=now)
+        phones = duty.phones
+        group = _OrganisationGroup(organisation_id, keys, rung=duty.shift_ids)
         for position in positions:
             group.add(calls[position])
         created = await repository.insert_calls_once(db, list(group.rows.values()))
@@ -193,8 +194,11 @@ async def _record(
 class _OrganisationGroup:
     """The rows, data keys and audit events of one organisation's share of a group."""
 
-    def __init__(self, organisation_id: str, keys: KeyService) -> None:
+    def __init__(
+        self, organisation_id: str, keys: KeyService, *, rung: tuple[str, ...]
+    ) -> None:
         self.organisation_id = organisation_id
+        self._rung = list(rung)  # the duty periods whose phones were read to ring these calls
         self.rows: dict[str, dict[str, object]] = {}  # by CallSid: a repeat in the group is one row
         self._request_ids: dict[str, str | None] = {}
         self._keys: dict[str, crypto.DataKey] = {}
@@ -241,8 +245,10 @@ class _OrganisationGroup:
                 organisation_id=self.organisation_id,
                 object_type="call",
                 object_id=str(row["id"]),
-                fields=["caller_number"] if row["caller_number"] is not None else [],
-                details={"withheld": row["caller_number"] is None},
+                # What was read for it (the duty phones, to dial) as well as what was stored.
+                fields=(["caller_number"] if row["caller_number"] is not None else [])
+                + (["duty_shift.phone"] if self._rung else []),
+                details={"withheld": row["caller_number"] is None, "rung_shifts": self._rung},
             )
             for sid, row in self.rows.items()
             if sid in created

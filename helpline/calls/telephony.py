@@ -77,11 +77,21 @@ async def bind_line(deps: Deps, number: str | None) -> str | None:
     return organisation_id
 
 
+@dataclass(frozen=True)
+class DutyPhones:
+    """The decrypted phones to ring, each once, and the duty periods they were read from
+    (the call's audit event names those: whose phone was read, and rung, for which call)."""
+
+    phones: tuple[str, ...]
+    shift_ids: tuple[str, ...]
+
+
 async def duty_phones(
     db: AsyncSession, keys: KeyService, organisation_id: str, *, now: datetime
-) -> list[str]:
-    """Decrypted phones of the officers on duty now, each once, in shift order."""
+) -> DutyPhones:
+    """The phones of the officers on duty now, in shift order."""
     phones: list[str] = []
+    shift_ids: list[str] = []
     for shift in await repository.shifts_on_duty(db, organisation_id, now=now):
         phone = await keys.decrypt(
             db,
@@ -89,9 +99,10 @@ async def duty_phones(
             binding=shift_row_binding(shift.organisation_id, shift.id),
             blob=shift.phone,
         )
+        shift_ids.append(shift.id)
         if phone not in phones:
             phones.append(str(phone))
-    return phones
+    return DutyPhones(tuple(phones), tuple(shift_ids))
 
 
 async def first_time(deps: Deps, call: HelplineCall, key: str) -> bool:

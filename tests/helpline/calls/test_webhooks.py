@@ -35,7 +35,7 @@ def _dialled(xml: str) -> list[str]:
 
 
 async def test_an_incoming_call_is_recorded_and_rings_the_officer_on_duty(client, world, app, line):
-    await on_duty(world, app, line, DUTY)
+    shift_id = await on_duty(world, app, line, DUTY)
     sid = new_sid()
     response = await post_signed(client, "/twilio/voice", call_params(sid))
     assert response.status_code == 200
@@ -49,6 +49,11 @@ async def test_an_incoming_call_is_recorded_and_rings_the_officer_on_duty(client
     assert call.organisation_id == line.organisation.id and call.status is CallStatus.RINGING
     assert call.caller_number is not None and CALLER.encode() not in call.caller_number
     assert call.caller_number_index is not None and not call.caller_withheld
+    # The duty phone was decrypted to dial: the call's one audit event says so, and whose.
+    [event] = await world.scalars(select(AuditEvent).where(
+        AuditEvent.action == "call.received", AuditEvent.object_id == call.id))
+    assert event.fields == ["caller_number", "duty_shift.phone"]
+    assert event.details["rung_shifts"] == [shift_id] and DUTY not in str(event.details)
 
 
 async def test_the_same_webhook_three_times_at_once_gives_one_call_and_one_set_of_side_effects(
