@@ -4,7 +4,8 @@ A case's fields are encrypted under its own data key (scope ``case:<id>``); the 
 it under theirs (``call:<id>``, a call's summary is often the first account of the case).
 Shredding deletes those wrapped keys, and with them the blind-index entries that would still
 let someone test a guessed personnummer or phone number against the case, in one transaction:
-a crash leaves the case either whole or shredded. The call rows keep what is not personal
+a crash leaves the case either whole or shredded. The intake's participants, the one free text
+of a case in clear, are emptied with them. The call rows keep what is not personal
 (times, channel, outcome) for statistics, without their now unreadable ciphertexts.
 
 It is for cases whose work is over (DOMAIN.md §8.12, retention): a case still in progress
@@ -28,7 +29,7 @@ from helpline.calls.fields import call_scope
 from helpline.errors import RuleViolation
 from helpline.keys import KeyService, case_scope
 from helpline.models.calls import HelplineCall
-from helpline.models.cases import Case, CaseState, Person
+from helpline.models.cases import Case, CaseState, IntakeInterview, Person
 
 # States in which a case's work is over; every other one is still being worked.
 FINISHED = frozenset({CaseState.CLOSED, CaseState.REFERRED, CaseState.NOT_ELIGIBLE})
@@ -104,6 +105,11 @@ async def shred_case(
     scopes = [case_scope(case.id), *(call_scope(call_id) for call_id in call_ids)]
     data_keys = await keys.shred(db, scopes)
     await db.execute(update(Person).where(Person.case_id == case.id).values(id_index=None))
+    # The one free text of a case kept in clear (who took part in the intake interview: roles
+    # and organisations, the form asks, but it is typed freely) goes with the keys.
+    await db.execute(
+        update(IntakeInterview).where(IntakeInterview.case_id == case.id).values(participants=[])
+    )
     if call_ids:
         await db.execute(
             update(HelplineCall)

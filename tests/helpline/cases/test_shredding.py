@@ -17,7 +17,7 @@ from helpline.cases.schemas import IntakeInput, Motivation, Suitability
 from helpline.errors import RuleViolation
 from helpline.keys import case_scope
 from helpline.models import AuditEvent, HelplineCall, User
-from helpline.models.cases import Case, CaseState, Person
+from helpline.models.cases import Case, CaseState, IntakeInterview, Person
 from helpline.models.keys import DataKeyRecord
 from helpline.models.users import Role
 from tests.conftest import login
@@ -50,6 +50,7 @@ async def _referred_case_with_call(world, officer_id: str, call_id: str) -> str:
         case = await cases_service.open_case_from_intake(deps, IntakeInput(
             held_at=clock_module.now(), motivation=Motivation.HIGH,
             suitability=Suitability.SUITABLE, is_adult=True, is_witness=True, call_id=call_id,
+            participants=["Kanarie Canarysson, kontaktperson"],
         ))
         assert case.state is CaseState.REFERRED
         return case.id
@@ -90,6 +91,8 @@ async def test_shredding_a_finished_case_destroys_its_keys_indexes_and_calls_rea
     assert await _key_count(world, case_scope(case_id)) == 0
     assert await _key_count(world, f"call:{call_id}") == 0
     assert await world.scalar(select(Person.id_index).where(Person.id == person_id)) is None
+    assert await world.scalar(
+        select(IntakeInterview.participants).where(IntakeInterview.case_id == case_id)) == []
     call = await world.scalar(select(HelplineCall).where(HelplineCall.id == call_id))
     assert (call.summary, call.caller_number, call.caller_number_index) == (None, None, None)
     assert call.case_id == case_id and str(call.outcome) == "CASE_OPENED"  # statistics stay
