@@ -20,6 +20,7 @@ RULE_MSGIDS = tuple(f"rule:{guard.value}" for guard in Guard) + (
     N_("rule:emergency_protection_not_in"),
     N_("rule:police_case_officer_required"),
     N_("rule:user_id"),
+    N_("rule:team_closed"),
     N_("rule:body"),
     N_("rule:corrects_note_id"),
     N_("rule:call_already_linked"),

@@ -65,6 +65,8 @@ TRANSITIONS: dict[S, frozenset[S]] = {
     S.NOT_ELIGIBLE: frozenset(),
 }
 CLOSABLE = frozenset({S.ACTIVE, S.HANDED_OVER, S.ASSESSMENT})
+# States in which a case's work is over; every other one is still being worked.
+FINISHED = frozenset({S.CLOSED, S.REFERRED, S.NOT_ELIGIBLE})
 
 
 @dataclass(frozen=True)

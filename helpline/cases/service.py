@@ -17,7 +17,7 @@ from helpline import clock
 from helpline.audit import AuditContext, record
 from helpline.calls.repository import readable_calls
 from helpline.cases import lifecycle, repository
-from helpline.cases.access import can_supervise
+from helpline.cases.access import CASE_ROLES, can_supervise
 from helpline.cases.lifecycle import ActivationFacts, Guard
 from helpline.cases.reference import new_case_reference
 from helpline.cases.schemas import IntakeInput
@@ -267,6 +267,9 @@ async def _move(
     case.state = to
     if to in (CaseState.REFERRED, CaseState.NOT_ELIGIBLE):
         case.exit_reason = reason_code
+    if to is not CaseState.CLOSED:
+        # A closure asked for in one state is not approved in another: the case has moved on.
+        case.closure_requested_by_id = case.closure_reason = None
     await add_event(
         deps,
         case,
@@ -321,9 +324,14 @@ async def start_emergency_protection(deps: Deps, case: Case, *, reason_text: str
 
 
 async def add_team_member(deps: Deps, case: Case, *, user_id: str) -> None:
+    """Someone of the organisation who works cases, while the case's work goes on."""
+    if case.state in lifecycle.FINISHED:
+        raise RuleViolation(f"team_closed:{case.state.value}")
     member = await repository.organisation_user(deps.db, case.organisation_id, user_id)
     if member is None or not member.is_active:
         raise InvalidInput({"user_id": "not_in_organisation"})
+    if member.role not in CASE_ROLES:  # an auditor or administrator reads no case
+        raise InvalidInput({"user_id": "not_a_case_role"})
     if user_id in await repository.team_user_ids(deps.db, case.id):
         return
     deps.db.add(

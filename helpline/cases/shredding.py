@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from helpline import rls
 from helpline.audit import AuditAction, AuditContext, record
 from helpline.calls.fields import call_scope
+from helpline.cases import lifecycle
 from helpline.errors import RuleViolation
 from helpline.keys import KeyService, case_scope
 from helpline.models.calls import HelplineCall
-from helpline.models.cases import Case, CaseState, IntakeInterview, Person
+from helpline.models.cases import Case, IntakeInterview, Person
 
-# States in which a case's work is over; every other one is still being worked.
-FINISHED = frozenset({CaseState.CLOSED, CaseState.REFERRED, CaseState.NOT_ELIGIBLE})
+FINISHED = lifecycle.FINISHED  # shredding is for cases whose work is over
 
 
 class ShredReason(enum.StrEnum):

@@ -109,12 +109,18 @@ def _meta(assessment: ThreatAssessment, *, adding: str | None = None) -> dict[st
     return meta
 
 
+def _require_open(case: Case) -> None:
+    """Every change to an assessment, not only its start: a closed or routed-away case's
+    assessments stay as they were when its work ended."""
+    if case.state not in repository.OPEN_CASE_STATES:
+        raise RuleViolation(Rule.CASE_NOT_OPEN)
+
+
 async def start_assessment(deps: Deps, case: Case, *, trigger: str) -> ThreatAssessment:
     """A new DRAFT version; a reassessment starts from a copy of the latest approved one."""
     actor = deps.actor
     _require_police_case_worker(actor, case)
-    if case.state not in repository.OPEN_CASE_STATES:
-        raise RuleViolation(Rule.CASE_NOT_OPEN)
+    _require_open(case)
     if trigger not in Trigger.__members__:
         raise RuleViolation(Rule.TRIGGER_GIVEN)
     if await repository.open_version(deps.db, case.id) is not None:
@@ -159,6 +165,7 @@ async def save_draft(
 ) -> None:
     """Replace the content of an editable version; a RETURNED one goes back to DRAFT."""
     _require_police_case_worker(deps.actor, case)
+    _require_open(case)
     if assessment.state not in rules.EDITABLE:
         raise RuleViolation(Rule.NOT_EDITABLE)
     returned = await returned_comment(deps, case, assessment)
@@ -173,6 +180,7 @@ async def save_draft(
 async def submit(deps: Deps, case: Case, assessment: ThreatAssessment) -> None:
     """DRAFT → SUBMITTED, only when complete (every factor rated, a level, justified lowering)."""
     _require_police_case_worker(deps.actor, case)
+    _require_open(case)
     if assessment.state not in rules.EDITABLE:
         raise RuleViolation(Rule.NOT_EDITABLE)
     data = await read_content(deps, case, assessment)
@@ -196,6 +204,7 @@ async def submit(deps: Deps, case: Case, assessment: ThreatAssessment) -> None:
 
 
 def _check_reviewer(actor: User, case: Case, assessment: ThreatAssessment) -> None:
+    _require_open(case)
     if not can_supervise(actor, case):
         raise RuleViolation(Rule.REVIEWER_SUPERVISOR)
     if assessment.state is not AssessmentState.SUBMITTED:

@@ -184,3 +184,32 @@ async def test_every_transition_is_audited_with_actor_and_reason_code(cases):
     assert event.actor_user_id == cases.officer.id
     assert event.details == {"from": "ASSESSMENT", "to": "NOT_ELIGIBLE", "reason": "NOT_MOTIVATED"}
     assert "hemlig" not in str(event.details)
+
+
+async def test_a_closure_request_lapses_when_the_case_moves_on(cases):
+    """Asked for in ASSESSMENT, it cannot close the case after activation: the case moved on,
+    and an approval then would close an active case for a stale reason."""
+    case_id = await cases.open()
+    await cases.act(cases.officer, case_id, lambda d, c: service.request_closure(
+        d, c, reason_code="PERSON_WITHDREW", reason_text=""))
+    await cases.make_ready_for_activation(case_id)
+    await cases.act(cases.officer, case_id,
+                    lambda d, c: service.transition(d, c, to=CaseState.ACTIVE))
+    with pytest.raises(RuleViolation, match=Guard.CLOSURE_REQUESTED):
+        await cases.act(cases.supervisor2, case_id, lambda d, c: service.approve_closure(d, c))
+    assert await cases.state(case_id) == CaseState.ACTIVE
+
+
+async def test_the_team_takes_only_case_workers_and_only_while_the_case_is_worked(cases, world):
+    from helpline.errors import InvalidInput
+    from helpline.models.users import Role
+
+    auditor = await world.user(cases.org, Role.AUDITOR)
+    case_id = await cases.open()
+    add = lambda user: lambda d, c: service.add_team_member(d, c, user_id=user.id)  # noqa: E731
+    with pytest.raises(InvalidInput, match="user_id"):
+        await cases.act(cases.officer, case_id, add(auditor))
+    await cases.act(cases.officer, case_id, add(cases.colleague))
+    referred = await cases.open(is_adult=False)
+    with pytest.raises(RuleViolation, match="team_closed"):
+        await cases.act(cases.officer, referred, add(cases.colleague))

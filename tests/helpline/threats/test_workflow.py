@@ -277,3 +277,32 @@ async def test_contributors_are_exposed_for_the_four_eyes_check(cases, threats):
     await threats.save(case_id, number, by=cases.colleague)
     assessment = await threats.get(case_id, number)
     assert service.contributors(assessment) == {cases.officer.id, cases.colleague.id}
+
+
+async def _close(cases, case_id: str) -> None:  # type: ignore[no-untyped-def]
+    from helpline.cases import service as case_service
+
+    await cases.act(cases.officer, case_id, lambda d, c: case_service.request_closure(
+        d, c, reason_code="PERSON_WITHDREW", reason_text=""))
+    await cases.act(cases.supervisor2, case_id, lambda d, c: case_service.approve_closure(d, c))
+
+
+async def test_no_assessment_changes_once_the_case_is_closed(cases, threats):
+    """Not only starting: saving, submitting, returning and approving are refused too (an
+    approval after closure superseded the case's last approved version)."""
+    from helpline.models.cases import CaseState
+
+    case_id = await cases.open()
+    for_review = await threats.start(case_id)
+    await threats.save(case_id, for_review)
+    await threats.submit(case_id, for_review)
+    await _close(cases, case_id)
+    assert await cases.state(case_id) is CaseState.CLOSED
+    for change in (
+        lambda: threats.save(case_id, for_review),
+        lambda: threats.submit(case_id, for_review),
+        lambda: threats.return_(case_id, for_review),
+        lambda: threats.approve(case_id, for_review),
+    ):
+        with pytest.raises(RuleViolation, match="case_not_open"):
+            await change()
