@@ -97,9 +97,17 @@ class ChainVerifier:
             return f"expected entry {self.expected_seq}, found {entry.seq} (missing or reordered)"
         if not hmac.compare_digest(entry.prev_hash, self.prev_hash):
             return "does not link to the previous entry"
-        if not hmac.compare_digest(entry.entry_hash, entry_hash(self.prev_hash, entry)):
+        try:
+            expected = entry_hash(self.prev_hash, entry)
+        except (TypeError, ValueError):  # fields or details of a shape no entry is written with
+            return "content cannot be read (altered)"
+        if not hmac.compare_digest(entry.entry_hash, expected):
             return "content does not match its hash (altered)"
         return None
+
+    def unreadable(self, seq: int) -> VerifyResult:
+        """The stored entry ``seq``, after the last good one, could not even be loaded."""
+        return VerifyResult(False, self.expected_seq - 1, seq, "content cannot be read (altered)")
 
     def finish(self, head_seq: int, head_hash: bytes) -> VerifyResult:
         if self.failure is not None:

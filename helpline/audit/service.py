@@ -12,7 +12,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Select, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from helpline import clock
@@ -156,26 +156,25 @@ async def _locked_head(db: AsyncSession) -> tuple[int, bytes]:
 async def verify(
     db: AsyncSession, *, batch_size: int = 1000, progress: Callable[[int], None] | None = None
 ) -> VerifyResult:
-    head = (
-        await db.execute(select(AuditChainHead).where(AuditChainHead.id == HEAD_ID))
-    ).scalar_one_or_none()
+    """Check the log from its first stored entry (whatever its seq: one below 1 is forged)
+    up to the head read at the start. Events appended while this runs (PostgreSQL) lie past
+    that head and are left for the next run; an entry past the head as it is at the end was
+    never appended through it, and is named."""
+    head = await _head(db)
     head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS_HASH)
     verifier = ChainVerifier()
-    after = 0
+    after: int | None = None
+    limit = batch_size
     while True:
-        batch = (
-            (
-                await db.execute(
-                    select(AuditEvent)
-                    .where(AuditEvent.seq > after)
-                    .order_by(AuditEvent.seq)
-                    .limit(batch_size)
-                    .execution_options(populate_existing=True)
-                )
-            )
-            .scalars()
-            .all()
-        )
+        try:
+            batch = await _entries(db, after=after, up_to=head_seq, limit=limit)
+        except (ValueError, TypeError):  # a stored JSON value no longer decodes
+            if limit > 1:
+                limit = 1  # go on one entry at a time, to name the one that does not load
+                continue
+            unreadable = await db.scalar(_next_seq(after))  # the seq column alone still reads
+            assert unreadable is not None
+            return verifier.unreadable(unreadable)
         if not batch or not all(verifier.feed(entry) for entry in batch):
             break
         after = batch[-1].seq
@@ -183,4 +182,40 @@ async def verify(
             progress(after)
         for entry in batch:  # keep memory flat on a long log
             db.expunge(entry)
-    return verifier.finish(head_seq, head_hash)
+    result = verifier.finish(head_seq, head_hash)
+    if result.ok:
+        now_head = await _head(db)
+        beyond = await db.scalar(select(func.max(AuditEvent.seq)))
+        if beyond is not None and beyond > (now_head.last_seq if now_head else 0):
+            return VerifyResult(False, result.checked, head_seq + 1, "entries past the chain head")
+    return result
+
+
+async def _head(db: AsyncSession) -> AuditChainHead | None:
+    return (
+        await db.execute(
+            select(AuditChainHead)
+            .where(AuditChainHead.id == HEAD_ID)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one_or_none()
+
+
+def _next_seq(after: int | None) -> Select[Any]:
+    statement = select(AuditEvent.seq).order_by(AuditEvent.seq).limit(1)
+    return statement if after is None else statement.where(AuditEvent.seq > after)
+
+
+async def _entries(
+    db: AsyncSession, *, after: int | None, up_to: int, limit: int
+) -> Sequence[AuditEvent]:
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.seq <= up_to)
+        .order_by(AuditEvent.seq)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    if after is not None:
+        statement = statement.where(AuditEvent.seq > after)
+    return (await db.execute(statement)).scalars().all()
