@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from helpline import clock
+from helpline.audit import record
 from helpline.cases import lifecycle, repository
 from helpline.cases.lifecycle import ActivationFacts, Guard
 from helpline.cases.notes import NoteView, notes_for_case
@@ -68,6 +69,14 @@ async def case_list(
     pseudonyms = await repository.defector_pseudonyms(deps.db, [c.id for c in cases])
     names = await user_names(deps, deps.actor.organisation_id)
     due = await _next_due(deps)
+    # One event per read of the list (DOMAIN.md §8.10: every read is logged).
+    await record(
+        deps.db, context=deps.context, action="case.list_read",
+        organisation_id=deps.actor.organisation_id,
+        fields=["case.reference", "case.pseudonym", "case.state"],
+        details={"cases_shown": len(cases), "state": state.value if state else None,
+                 "officer_id": officer_id},
+    )
     return [
         CaseListRow(c, pseudonyms.get(c.id, "—"), names.get(c.responsible_officer_id, "—"),
                     *due.get(c.id, (None, False)))

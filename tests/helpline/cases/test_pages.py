@@ -121,6 +121,20 @@ async def test_the_list_shows_pseudonyms_and_filters_by_state(client, cases):
     assert referred.text.count("AVH-") == 1
 
 
+async def test_every_read_of_the_case_list_is_audited(client, cases, world):
+    # DOMAIN.md §8.10: the list shows references and pseudonyms across cases.
+    await cases.open()
+    await cases.open(is_adult=False)
+    await login(client, cases.supervisor)
+    assert (await client.get("/cases?state=REFERRED")).status_code == 200
+    listed = await client.get("/api/v1/cases", headers=await world.bearer(cases.officer.id))
+    assert listed.status_code == 200
+    events = await world.scalars(select(AuditEvent).where(
+        AuditEvent.action == "case.list_read").order_by(AuditEvent.seq))
+    assert [(e.actor_user_id, e.details["cases_shown"], e.details["state"]) for e in events] == [
+        (cases.supervisor.id, 1, "REFERRED"), (cases.officer.id, 2, None)]
+
+
 async def test_the_case_page_shows_persons_consent_and_conditions_in_one_audited_read(
     client, cases, world
 ):

@@ -219,3 +219,19 @@ async def test_the_job_reminds_only_users_who_may_still_read_the_case(client, of
     async with world.sessions() as db, db.begin():
         await db.execute(delete(CaseTeamMember).where(CaseTeamMember.user_id == colleague.id))
     assert await reminded() == {office.cases.officer.id}
+
+
+async def test_every_read_of_a_reminder_list_is_audited(client, office, world):
+    # DOMAIN.md §8.10: the lists show case references and pseudonyms across cases.
+    await _plan_with_step(client, office, due=1)
+    await _reminders(client, office, days=30)
+    case_list = await client.get(f"/api/v1/cases/{office.case_id}/reminders", headers=office.auth)
+    assert case_list.status_code == 200
+    await login(client, office.cases.officer)
+    assert (await client.get("/reminders")).status_code == 200
+    events = await world.scalars(select(AuditEvent).where(
+        AuditEvent.action == "reminder.list_read").order_by(AuditEvent.seq))
+    assert [(e.actor_user_id, e.object_id, e.details["reminders_shown"]) for e in events] == [
+        (office.cases.officer.id, None, 1), (office.cases.officer.id, office.case_id, 1),
+        (office.cases.officer.id, None, 1)]
+    assert events[0].details["horizon_days"] == 30
