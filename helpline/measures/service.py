@@ -27,6 +27,7 @@ from helpline.relocation.common import (
     check_organisation,
     organisation_names,
     require_open_case,
+    require_protection_may_start,
     seal,
     unseal,
 )
@@ -130,6 +131,8 @@ async def _apply(
 
 async def add_measure(deps: Deps, case: Case, change: MeasureChange) -> ProtectionMeasure:
     require_open_case(case)
+    if change.state is ProtectionMeasureState.IN_PLACE:
+        require_protection_may_start(case)
     if change.person_id and not await persons_repository.person_on_case(
         deps.db, case.id, change.person_id
     ):
@@ -154,6 +157,10 @@ async def update_measure(
     require_open_case(case)
     if measure.state in CLOSED:
         raise RuleViolation("measure_closed")
+    if change.state is ProtectionMeasureState.IN_PLACE and (
+        measure.state is not ProtectionMeasureState.IN_PLACE
+    ):
+        require_protection_may_start(case)
     await _apply(deps, case, measure, change)
     await _record(deps, case, measure, "updated")
 

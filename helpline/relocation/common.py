@@ -26,11 +26,21 @@ OPEN_CASE_STATES = frozenset(
     }
 )
 NOTE_MAX = 2000
+# Before activation a case is still being assessed: protection may start only once a
+# supervisor has signed off emergency protection, with a reason (DOMAIN.md §7).
+BEFORE_ACTIVATION = frozenset({CaseState.CONTACT, CaseState.INTAKE_BOOKED, CaseState.ASSESSMENT})
 
 
 def require_open_case(case: Case) -> None:
     if case.state not in OPEN_CASE_STATES:
         raise RuleViolation("case_not_open")
+
+
+def require_protection_may_start(case: Case) -> None:
+    """Protection put in place (a measure, a relocation under way) before the case is active
+    needs the supervisor's emergency sign-off; planning it does not."""
+    if case.state in BEFORE_ACTIVATION and case.emergency_protection_by_id is None:
+        raise RuleViolation("emergency_protection_required")
 
 
 async def organisations(db: AsyncSession) -> list[tuple[str, str]]:

@@ -72,4 +72,8 @@ RULES = {
     "comment_required": N_("Write a comment."),
     "approve_in_browser": N_("Approval needs a recent sign-in and is done in the browser."),
     "measure_closed": N_("An ended or refused measure cannot be changed."),
+    "emergency_protection_required": N_(
+        "Before the case is active, protection can start only after a supervisor has "
+        "signed off emergency protection."
+    ),
 }

@@ -33,6 +33,7 @@ from helpline.relocation.common import (
     check_organisation,
     organisation_names,
     require_open_case,
+    require_protection_may_start,
     seal,
     unseal,
 )
@@ -297,6 +298,8 @@ async def _move(
     sources, target = EDGES[action]
     if plan.state not in sources:
         raise RuleViolation("transition_not_allowed")
+    if target is PlanState.IN_PROGRESS:  # the relocation begins: protection starts
+        require_protection_may_start(case)
     plan.state = target
     _touch(plan)
     await _record(deps, case, plan, "plan_" + action, comment=comment)

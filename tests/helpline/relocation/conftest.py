@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from helpline import clock
+from helpline.cases import service as case_service
 from tests.helpline.cases.conftest import Cases, cases  # noqa: F401 - the fixture, reused
 from tests.helpline.persons.helpers import token
 
@@ -51,5 +52,8 @@ class Office:
 async def office(cases, world) -> Office:  # noqa: F811
     case_id = await cases.open()
     await cases.add_defector(case_id)
+    # In assessment: protection may start once a supervisor has signed off (DOMAIN.md §7).
+    await cases.act(cases.supervisor, case_id, lambda d, c: case_service.start_emergency_protection(
+        d, c, reason_text="Akut hot mot avhopparen"))
     municipality = await world.organisation(kommunkod=TARGET)
     return Office(cases, case_id, municipality, await token(world, cases.officer.id))

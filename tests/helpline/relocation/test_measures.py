@@ -163,3 +163,63 @@ async def test_an_empty_date_clears_it_and_an_empty_organisation_keeps_it(client
     stored = (await world.scalars(select(ProtectionMeasure)))[0]
     assert stored.review_on is None and stored.starts_on is not None
     assert stored.responsible_organisation_id == office.cases.org.id
+
+
+async def test_before_activation_protection_starts_only_after_the_emergency_sign_off(
+    client, cases, world
+):
+    """DOMAIN.md §7: in assessment, protection may start only with a supervisor's sign-off
+    and a reason. Planning it may go ahead; putting a measure in place, or a relocation under
+    way, may not (an officer put emergency housing in place on a fresh case)."""
+    from helpline.cases import service as case_service
+    from tests.helpline.persons.helpers import token
+
+    case_id = await cases.open()
+    auth = await token(world, cases.officer.id)
+    url = f"/api/v1/cases/{case_id}/measures"
+    base = {"kind": "EMERGENCY_PROTECTED_HOUSING", "responsible_organisation_id": cases.org.id,
+            "starts_on": day(0)}
+    refused = await client.post(url, headers=auth, json={**base, "state": "IN_PLACE"})
+    assert refused.status_code == 409
+    assert refused.json()["rules"] == ["emergency_protection_required"]
+    planned = await client.post(url, headers=auth, json={**base, "state": "PLANNED"})
+    assert planned.status_code == 201
+    measure_url = f"{url}/{planned.json()['id']}"
+    assert (await client.post(measure_url, headers=auth, json={"state": "IN_PLACE"})
+            ).status_code == 409
+    await cases.act(cases.supervisor, case_id, lambda d, c: case_service.start_emergency_protection(
+        d, c, reason_text="Akut hot"))
+    assert (await client.post(measure_url, headers=auth, json={"state": "IN_PLACE"})
+            ).status_code == 200
+
+
+async def test_before_activation_a_relocation_gets_under_way_only_after_the_sign_off(cases):
+    from helpline import clock
+    from helpline.cases import service as case_service
+    from helpline.errors import RuleViolation
+    from helpline.models.relocation import PlanState
+    from helpline.relocation import service as relocation
+    from helpline.relocation.schemas import PlanInput
+
+    case_id = await cases.open()
+
+    async def approved_plan(deps, case):  # type: ignore[no-untyped-def]
+        plan = await relocation.create_plan(deps, case, PlanInput("0180", "0127", clock.today()))
+        plan.state = PlanState.APPROVED  # as if submitted and approved by a second supervisor
+        return plan.id
+
+    plan_id = await cases.act(cases.officer, case_id, approved_plan)
+
+    async def start(deps, case):  # type: ignore[no-untyped-def]
+        from helpline.models.relocation import RelocationPlan
+
+        plan = await deps.db.get(RelocationPlan, plan_id)
+        await relocation.transition(deps, case, plan, action="start")
+
+    import pytest
+
+    with pytest.raises(RuleViolation, match="emergency_protection_required"):
+        await cases.act(cases.officer, case_id, start)
+    await cases.act(cases.supervisor, case_id, lambda d, c: case_service.start_emergency_protection(
+        d, c, reason_text="Akut hot"))
+    await cases.act(cases.officer, case_id, start)

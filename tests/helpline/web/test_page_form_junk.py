@@ -128,9 +128,9 @@ async def _api_objects(client, cases, case_id: str) -> dict[str, str]:  # type: 
         "from_municipality": "0180", "target_municipality": "0127", "starts_on": today})
     step = await post(f"/relocation-plans/{plan['id']}/steps", {
         "kind": "EMERGENCY_HOUSING", "responsible_organisation_id": organisation, "due_on": today})
-    measure = await post("/measures", {
+    measure = await post("/measures", {  # planned: the case is not active (no sign-off)
         "kind": "SAFETY_ALARM", "responsible_organisation_id": organisation,
-        "state": "IN_PLACE", "starts_on": today})
+        "state": "PLANNED", "starts_on": today})
     goal = await post("/action-plan/goals", {"life_area": "HOUSING", "description": "Kontrakt"})
     action = await post(f"/action-plan/goals/{goal['id']}/actions", {
         "description": "Ansök om bostad", "responsible_organisation_id": organisation})
