@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,12 @@ from tests.helpline.cases.conftest import Cases, cases  # noqa: F401 - the fixtu
 from tests.helpline.persons.helpers import token
 
 TARGET = "2584"  # Kiruna: a canary that must never appear outside the plan's own read
+
+
+def names_target(text: str) -> bool:
+    """Whether the text names the target municipality's code as a value of its own: not
+    merely four digits inside a random id, token or pseudonym (those made tests fail by chance)."""
+    return re.search(rf"(?<![0-9A-Za-z_-]){TARGET}(?![0-9A-Za-z_-])", text) is not None
 
 
 def day(offset: int = 0) -> str:
