@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 import crypto
-from helpline import errors
+from helpline import errors, rls
 from helpline.auth.sessions import SessionPolicy
 from helpline.auth.throttle import SignInThrottle
 from helpline.calls.recorder import CallRecorder
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Mapped classes are configured now rather than by the first request that builds an
         # object (which took a quarter of a second), and a broken mapping stops the start.
         configure_mappers()
+        if settings.is_production:  # a development database may well be the owner's
+            await rls.require_bound_role(engine)
         _freeze_startup_objects()
         yield
         await engine.dispose()

@@ -14,7 +14,7 @@ SQLite these are no-ops; the query-level checks are the only layer there.
 from __future__ import annotations
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 ORGANISATION_SETTING = "helpline.organisation_id"
 IDENTITY_LOOKUP_SETTING = "helpline.identity_lookup"
@@ -55,3 +55,32 @@ async def allow_whole_audit_log(db: AsyncSession) -> None:
     if not _is_postgres(db):
         return
     await db.execute(text("SELECT set_config('helpline.audit_all', 'on', true)"))
+
+
+# A role the policies do not bind: a superuser, one with BYPASSRLS, or the tables' owner
+# (policies are not forced on the owner). Connected as one, every organisation sees every row.
+_UNBOUND_ROLE = text(
+    "SELECT r.rolsuper OR r.rolbypassrls OR EXISTS ("
+    "  SELECT 1 FROM pg_tables t"
+    "  WHERE t.schemaname = current_schema() AND t.tableowner = current_user"
+    ") FROM pg_roles r WHERE r.rolname = current_user"
+)
+
+
+class UnboundRole(RuntimeError):
+    """The application is connected as a role that row-level security does not bind."""
+
+
+async def require_bound_role(engine: AsyncEngine) -> None:
+    """Refuse to serve (production) as a role that row-level security does not bind: a
+    deployment with the owner's or a superuser's URL would lose the second layer silently."""
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.connect() as connection:
+        unbound = (await connection.execute(_UNBOUND_ROLE)).scalar()
+    if unbound:
+        raise UnboundRole(
+            "HELPLINE_DATABASE_URL names a superuser, a role with BYPASSRLS or the tables' "
+            f"owner: row-level security would not apply. Connect as the application role "
+            f"(a member of {APP_ROLE}, as deploy/postgres/10-helpline-app-role.sh makes it)."
+        )
