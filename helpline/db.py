@@ -42,11 +42,16 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# recursive_triggers: INSERT OR REPLACE deletes the row it replaces, and without this setting
+# that delete fires no DELETE trigger, so it would get past the append-only and approved-version
+# triggers (audit_events, audit_chain_head, threat_assessments). Nothing in the app uses REPLACE
+# or an upsert that deletes, and no trigger writes to its own table.
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA secure_delete=ON",
+    "PRAGMA recursive_triggers=ON",
 )
 # How long a transaction waits for another process's write lock (waiting on the event loop:
 # see helpline.sqlite_driver).

@@ -120,3 +120,65 @@ async def test_only_the_whole_log_setting_shows_other_organisations_audit_events
         await rls.allow_whole_audit_log(db)  # as `helpline audit verify` does
         assert (await db.execute(count)).scalar() == total
     assert second.id != first.id
+
+
+async def test_identity_lookup_cannot_move_a_user_to_another_organisation(app, world, admin_engine):
+    """Lookup (sign-in, before an organisation is bound) widens reads, not writes: sign-in may
+    update the account it found, but not move it into another organisation."""
+    first, second = await world.organisation(), await world.organisation()
+    user = await world.user(first, Role.POLICE_CASE_OFFICER)
+    sessions = session_factory(app.state.engine)
+    for bound in (None, first.id, second.id):
+        with pytest.raises(DBAPIError):
+            async with sessions() as db, db.begin():
+                await rls.allow_identity_lookup(db)
+                if bound:
+                    await rls.bind_organisation(db, bound)
+                    await rls.allow_identity_lookup(db)
+                await db.execute(text("UPDATE users SET organisation_id = :o WHERE id = :id"),
+                                 {"o": second.id, "id": user.id})
+    async with sessions() as db, db.begin():  # what sign-in writes still goes through
+        await rls.allow_identity_lookup(db)
+        changed = await db.execute(
+            text("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = :id"),
+            {"id": user.id})
+        assert changed.rowcount == 1
+    async with admin_engine.connect() as connection:
+        row = (await connection.execute(
+            text("SELECT organisation_id, failed_logins FROM users WHERE id = :id"),
+            {"id": user.id})).one()
+    assert tuple(row) == (first.id, 1)
+
+
+async def test_identity_lookup_cannot_create_or_delete_users_in_any_organisation(
+    app, world, admin_engine
+):
+    first, second = await world.organisation(), await world.organisation()
+    user = await world.user(second, Role.POLICE_CASE_OFFICER)
+    sessions = session_factory(app.state.engine)
+    insert = text(
+        "INSERT INTO users (id, organisation_id, email, display_name, role, language,"
+        " failed_logins, created_at) VALUES (:id, :o, :e, 'Intruder', 'SYSTEM_ADMIN', 'sv', 0,"
+        " now())")
+    for bound in (None, first.id):  # lookup alone, or lookup on top of another organisation
+        with pytest.raises(DBAPIError):
+            async with sessions() as db, db.begin():
+                if bound:
+                    await rls.bind_organisation(db, bound)
+                await rls.allow_identity_lookup(db)
+                await db.execute(insert, {"id": "i" * 36, "o": second.id,
+                                          "e": "intruder@test.example"})
+        async with sessions() as db, db.begin():
+            if bound:
+                await rls.bind_organisation(db, bound)
+            await rls.allow_identity_lookup(db)
+            deleted = await db.execute(text("DELETE FROM users WHERE id = :id"), {"id": user.id})
+            assert deleted.rowcount == 0
+    async with sessions() as db, db.begin():  # bound to its own organisation: allowed
+        await rls.bind_organisation(db, second.id)
+        await db.execute(insert, {"id": "n" * 36, "o": second.id, "e": "new@test.example"})
+    async with admin_engine.connect() as connection:
+        ids = (await connection.execute(
+            text("SELECT id FROM users WHERE organisation_id = :o ORDER BY id"),
+            {"o": second.id})).scalars().all()
+    assert sorted(ids) == sorted([user.id, "n" * 36])

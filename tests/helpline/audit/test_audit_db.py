@@ -85,12 +85,14 @@ async def test_verify_reports_progress_batch_by_batch(admin_engine):
 
 
 async def test_a_missing_chain_head_stops_every_write_instead_of_starting_a_new_chain(
-    admin_engine,
+    admin_engine, engine_kind
 ):
     from helpline.audit.service import AuditHeadMissing
 
     await _write_events(admin_engine, 2)
     async with admin_engine.begin() as connection:
+        if engine_kind == "sqlite":  # damage from outside the app: its guard goes first
+            await connection.execute(text("DROP TRIGGER audit_chain_head_no_delete"))
         await connection.execute(text("DELETE FROM audit_chain_head"))
     with pytest.raises(AuditHeadMissing):
         async with session_factory(admin_engine)() as db, db.begin():
