@@ -144,6 +144,12 @@ async def complete_second_factor(
     user = pending.user
     # The failure count and the last TOTP step, read and held (see check_password).
     await deps.db.refresh(user, with_for_update={"of": User})
+    # Read again under that lock: a second submission of this pre-session, sent at the same
+    # moment with a code of the next time step, must not make a second full session.
+    await deps.db.refresh(pending)
+    if pending.revoked_at is not None:
+        await _audit_failure(deps, user, reason="pre_session_used")
+        return None
     if _is_locked(user, now) or user.totp_secret is None:
         await _audit_failure(deps, user, reason="second_factor_unavailable")
         return None

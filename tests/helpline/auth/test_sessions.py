@@ -143,3 +143,52 @@ async def test_signing_in_again_in_the_same_browser_ends_the_old_session(client,
     assert old.revoked_at is not None
     client.cookies.set(COOKIE_NAME, old_token, domain="testserver")
     assert (await client.get("/start")).status_code == 303
+
+
+async def test_one_pre_session_completed_twice_at_once_makes_one_full_session(world, app, clock):
+    """On PostgreSQL two submissions of one pre-session run side by side: the second waits for
+    the first's lock on the user, then (without reading the pre-session again) accepted a code
+    of the next time step and made a second full session. Interleaved here by hand, as two
+    transactions whose reads of the pre-session precede the other's commit."""
+    from datetime import timedelta
+
+    import pyotp
+
+    from helpline import rls
+    from helpline.audit import AuditContext
+    from helpline.auth import service as auth_service
+    from helpline.auth import sessions as auth_sessions
+    from helpline.db import session_factory
+
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    sessions = session_factory(app.state.engine)
+    deps = lambda db: auth_service.AuthDeps(  # noqa: E731
+        db=db, keys=app.state.keys, policy=app.state.session_policy,
+        context=AuditContext(actor=None))
+    async with sessions() as db, db.begin():
+        await rls.allow_identity_lookup(db)  # as sign-in does (PostgreSQL's row security)
+        row = await db.get(User, user.id)
+        token = await auth_service.begin_second_factor(deps(db), row, now=clock.now())
+    now = clock.now()
+    totp = pyotp.TOTP(user.totp_secret)
+    earlier, later = totp.at(now - timedelta(seconds=30)), totp.at(now)
+    async with sessions() as second_db:
+        async with second_db.begin():  # the second request has read the pre-session
+            await rls.allow_identity_lookup(second_db)
+            second = await auth_sessions.resolve(
+                second_db, token, now=now, policy=app.state.session_policy)
+        async with sessions() as first_db, first_db.begin():
+            await rls.allow_identity_lookup(first_db)
+            first = await auth_sessions.resolve(
+                first_db, token, now=now, policy=app.state.session_policy)
+            assert await auth_service.complete_second_factor(
+                deps(first_db), first, code=earlier, now=now)
+        async with second_db.begin():
+            await rls.allow_identity_lookup(second_db)
+            again = await auth_service.complete_second_factor(
+                deps(second_db), second, code=later, now=now)
+    assert again is None
+    full = await world.scalars(select(UserSession).where(
+        UserSession.user_id == user.id, UserSession.stage == auth_sessions.STAGE_FULL))
+    assert len(full) == 1
