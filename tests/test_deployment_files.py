@@ -68,6 +68,14 @@ def test_compose_publishes_the_app_on_loopback_only():
     assert all(p.startswith("127.0.0.1:") for p in ports)
 
 
+def test_compose_trusts_the_proxys_forwarded_address_because_only_it_can_connect():
+    # The sign-in throttle counts per client address (helpline.auth.throttle): behind Docker's
+    # bridge every client would otherwise be one address. Safe only with loopback publishing.
+    app = _compose()["services"]["app"]
+    assert app["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    assert all(p.startswith("127.0.0.1:") for p in app["ports"])
+
+
 def test_dockerfile_runs_unprivileged_and_copies_what_the_app_needs():
     text = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.1[1-9]", text, re.M)
