@@ -10,6 +10,7 @@ from typing import TypeVar
 import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import crypto
 from helpline import migrations
 from helpline.keys import KeyService
 from helpline.settings import Settings, SettingsError
@@ -30,24 +31,46 @@ def _settings_unchecked() -> Settings:
 
     environ = dict(os.environ)
     environ["HELPLINE_ENV"] = "development"
-    settings = Settings.from_environ(environ)
-    return settings
+    try:
+        return Settings.from_environ(environ)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _keyring_error(exc: crypto.CryptoError | OSError) -> click.ClickException:
+    # crypto's messages carry no key material (its contract), only what is wrong and the fix.
+    return click.ClickException(f"the keyring (HELPLINE_KEYRING_PATH) cannot be used: {exc}")
+
+
+def _open_keyring(settings: Settings) -> crypto.LocalKeyring:
+    """The keyring, or a clear message (not a traceback) when it is unsafe or unreadable: a
+    file readable by group or others, a malformed one, one that cannot be opened."""
+    from helpline.app import open_keyring
+
+    try:
+        return open_keyring(settings)
+    except (crypto.CryptoError, OSError) as exc:
+        raise _keyring_error(exc) from exc
 
 
 def _with_db(settings: Settings, work: Callable[[AsyncSession, KeyService], Awaitable[T]]) -> T:
     """Run ``work(db, keys)`` in one transaction, committed only if it returns."""
-    from helpline.app import open_keyring
     from helpline.db import create_engine, session_factory
+
+    keys = KeyService(_open_keyring(settings))
 
     async def run() -> T:
         engine = create_engine(settings.database_url)
         try:
             async with session_factory(engine)() as db, db.begin():
-                return await work(db, KeyService(open_keyring(settings)))
+                return await work(db, keys)
         finally:
             await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except crypto.KeyringError as exc:  # the file changed under us (e.g. a chmod): rolled back
+        raise _keyring_error(exc) from exc
 
 
 @click.group()
@@ -71,7 +94,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the web application."""
     import uvicorn
 
-    _settings()  # fail fast, with a clear message, on bad settings
+    _open_keyring(_settings())  # fail fast, with a clear message, on bad settings or keyring
     uvicorn.run(
         "helpline.app:create_app",
         factory=True,

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import crypto
-from helpline import clock
+from helpline import clock, rls
 from helpline.accounts import service as accounts
 from helpline.audit import AuditAction, AuditContext, record, verify
 from helpline.auth import repository, tokens
@@ -15,7 +15,7 @@ from helpline.cases import shredding
 from helpline.cases.shredding import ShredReason
 from helpline.errors import RuleViolation
 from helpline.keys import KeyService
-from helpline.models.users import Role
+from helpline.models.users import ApiToken, Role
 
 
 def _cli():  # late import: helpline.cli imports this module
@@ -38,6 +38,10 @@ def create_user(email: str, display_name: str, role: str, organisation: str, pas
         org = await accounts.organisation_by_name(db, organisation)
         if org is None:
             raise click.ClickException("no organisation with that name")
+        # Row-level security (PostgreSQL): the new user's organisation, and user accounts of
+        # every organisation, so that an e-mail address taken elsewhere is refused by name.
+        await rls.bind_organisation(db, org.id)
+        await rls.allow_identity_lookup(db)
         user = await accounts.create_user(
             db,
             context=AuditContext(actor=None),
@@ -70,9 +74,11 @@ def token_create(email: str, expires_days: int, name: str) -> None:
     cli = _cli()
 
     async def work(db: AsyncSession, keys: KeyService) -> tuple[str, str]:
+        await rls.allow_identity_lookup(db)  # find the account in whichever organisation
         user = await repository.user_by_email(db, email)
         if user is None:
             raise click.ClickException("no such user")
+        await rls.bind_organisation(db, user.organisation_id)  # the rest is that organisation's
         secret, row = await tokens.create_token(
             db, user=user, actor=None, name=name, expires_days=expires_days, now=clock.now()
         )
@@ -93,6 +99,11 @@ def token_revoke(token_id: str) -> None:
     cli = _cli()
 
     async def work(db: AsyncSession, keys: KeyService) -> bool:
+        await rls.allow_identity_lookup(db)  # the token's user, in whichever organisation
+        row = await db.get(ApiToken, token_id)
+        if row is None:
+            return False
+        await rls.bind_organisation(db, row.user.organisation_id)
         return await tokens.revoke_token(db, token_id=token_id, actor=None, now=clock.now())
 
     if not cli._with_db(cli._settings(), work):
@@ -114,6 +125,10 @@ def audit_verify() -> None:
         click.echo(f"  checked up to entry {seq}", err=True)
 
     async def work(db: AsyncSession, keys: KeyService):  # type: ignore[no-untyped-def]
+        # The chain spans every organisation: under row-level security (PostgreSQL, as the
+        # application role) this transaction must see all of it, or every entry looks missing.
+        # Here and not in verify(): a request calling that must see its organisation's only.
+        await rls.allow_whole_audit_log(db)
         result = await verify(db, progress=progress)
         await record(
             db,
@@ -157,12 +172,12 @@ def keys_rotate() -> None:
     """Add a new KEK version and re-wrap every data key under it (resumable)."""
     import asyncio
 
-    from helpline.app import open_keyring
     from helpline.db import create_engine, session_factory
     from helpline.keys import rotate_kek
 
-    settings = _cli()._settings()
-    keyring = open_keyring(settings)
+    cli = _cli()
+    settings = cli._settings()
+    keyring = cli._open_keyring(settings)
     version = keyring.rotate()
     click.echo(f"new active KEK version {version}; re-wrapping data keys")
 
@@ -188,23 +203,31 @@ def keys_rotate() -> None:
 @keys.command("resume-rotation")
 def keys_resume() -> None:
     """Finish an interrupted rotation: re-wrap what is still under an older KEK version."""
-    import asyncio
+    from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from helpline.app import open_keyring
-    from helpline.db import create_engine, session_factory
     from helpline.keys import rotate_kek
 
-    settings = _cli()._settings()
-    keyring = open_keyring(settings)
+    cli = _cli()
 
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            return await rotate_kek(session_factory(engine), keyring)
-        finally:
-            await engine.dispose()
+    async def work(db: AsyncSession, keys: KeyService) -> int:
+        # rotate_kek's batches run as savepoints of this one transaction, which also holds the
+        # audit event: the re-wraps and their record are committed together, or neither is
+        # (a rerun after a crash starts again from what is still under an older version).
+        batches = async_sessionmaker(
+            bind=await db.connection(), join_transaction_mode="create_savepoint",
+            expire_on_commit=False,
+        )
+        active = keys.provider.active_version()
+        count = await rotate_kek(
+            batches, keys.provider, progress=lambda n: click.echo(f"  {n} re-wrapped", err=True)
+        )
+        await record(  # the count and version only, never key material
+            db, context=AuditContext(actor=None), action=AuditAction.KEK_ROTATION_RESUMED,
+            details={"kek_version": active, "rewrapped": count},
+        )
+        return count
 
-    click.echo(f"{asyncio.run(run())} data keys re-wrapped")
+    click.echo(f"{cli._with_db(cli._settings(), work)} data keys re-wrapped")
 
 
 @keys.command("retire")

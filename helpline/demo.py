@@ -91,6 +91,9 @@ async def create_demo_data(db: AsyncSession, *, keys: KeyService) -> list[str]:
 async def _demo_cases(
     db: AsyncSession, keys: KeyService, organisations: dict[str, Organisation]
 ) -> None:
+    # The demo officer and supervisor are the police's: the loop above left the transaction
+    # bound (row-level security) to the last demo user's organisation, a municipality.
+    await rls.bind_organisation(db, organisations[POLICE].id)
     officer = await repository.user_by_email(db, "officer@polis.example")
     supervisor = await repository.user_by_email(db, "supervisor@polis.example")
     assert officer is not None and supervisor is not None
@@ -115,9 +118,11 @@ async def current_code(db: AsyncSession, *, keys: KeyService, email: str) -> str
     """The TOTP code a demo user's authenticator would show now."""
     if email not in {demo.email for demo in USERS}:
         raise LookupError("only demo users")
+    await rls.allow_identity_lookup(db)  # the account, in whichever organisation
     user = await repository.user_by_email(db, email)
     if user is None or user.totp_secret is None:
         raise LookupError("no such demo user; run `helpline demo` first")
+    await rls.bind_organisation(db, user.organisation_id)
     secret = await keys.decrypt(
         db,
         scope=user_scope(user.id),

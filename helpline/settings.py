@@ -24,6 +24,17 @@ class SettingsError(RuntimeError):
     """A setting is missing or invalid; raised at start-up, never silently defaulted."""
 
 
+def _flag(config: Config, name: str) -> bool:
+    """A yes/no setting. Starlette's bool cast raises a ValueError on anything else; that is a
+    start-up error like any other bad setting, with a message that says what is accepted."""
+    try:
+        return bool(config(name, cast=bool, default=False))
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be true or false (or 1 or 0), not {config(name)!r}"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -65,17 +76,20 @@ class Settings:
             public_base_url=config(
                 "HELPLINE_PUBLIC_BASE_URL", default="http://127.0.0.1:8000"
             ).rstrip("/"),
-            twilio_auth_token=token if token and str(token) else None,
-            demo=config("HELPLINE_DEMO", cast=bool, default=False),
+            # Blank is unset: a token of spaces would sign-check every webhook against nothing.
+            twilio_auth_token=token if token and str(token).strip() else None,
+            demo=_flag(config, "HELPLINE_DEMO"),
             keyring_path=Path(keyring).resolve() if keyring else data_dir / "keyring.json",
         )
         settings.validate(database_url_given=bool(database_url), keyring_given=bool(keyring))
         return settings
 
     def validate(self, *, database_url_given: bool, keyring_given: bool) -> None:
-        scheme = urlsplit(self.public_base_url).scheme
-        if scheme not in ("http", "https"):
-            raise SettingsError("HELPLINE_PUBLIC_BASE_URL must be an http(s) URL")
+        parts = urlsplit(self.public_base_url)
+        scheme = parts.scheme
+        # Twilio signs the URL it was given, host included: without a host no request verifies.
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError("HELPLINE_PUBLIC_BASE_URL must be an http(s) URL with a host")
         if not self.is_production:
             return
         missing = [

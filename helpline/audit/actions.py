@@ -24,6 +24,7 @@ class AuditAction(enum.StrEnum):
     DATA_KEY_SHREDDED = "keys.data_key.shredded"
     DATA_KEY_ROTATED = "keys.data_key.rotated"
     KEK_ROTATED = "keys.kek.rotated"
+    KEK_ROTATION_RESUMED = "keys.kek.rotation_resumed"
     KEK_RETIRED = "keys.kek.retired"
     KEK_ENABLED = "keys.kek.enabled"
     PROFILE_READ = "user.profile.read"

@@ -48,6 +48,23 @@ def test_invalid_or_incomplete_settings_are_a_start_up_error(environ):
         Settings.from_environ(environ)
 
 
+@pytest.mark.parametrize(("change", "message"), [
+    ({"HELPLINE_PUBLIC_BASE_URL": "https://"}, "with a host"),
+    ({"HELPLINE_PUBLIC_BASE_URL": "https:///twilio"}, "with a host"),
+    ({"HELPLINE_TWILIO_AUTH_TOKEN": "   "}, "HELPLINE_TWILIO_AUTH_TOKEN"),
+])
+def test_production_refuses_a_base_url_without_host_or_a_blank_token(tmp_path, change, message):
+    # Twilio signs the public URL with its host, with the token: neither can be left blank.
+    keyring = tmp_path / "keyring.json"
+    keyring.write_text("{}")
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_environ({
+            "HELPLINE_ENV": "production", "HELPLINE_DATABASE_URL": "postgresql+asyncpg://h/db",
+            "HELPLINE_KEYRING_PATH": str(keyring), "HELPLINE_TWILIO_AUTH_TOKEN": "t",
+            "HELPLINE_PUBLIC_BASE_URL": "https://h.example", **change,
+        })
+
+
 def test_production_with_everything_set_starts(tmp_path):
     keyring = tmp_path / "keyring.json"
     keyring.write_text("{}")
