@@ -240,11 +240,16 @@ async def break_glass(request: Request) -> Response:
 # --- the supervisors' vault log ----------------------------------------------------------------
 
 
-async def vault_log(request: Request) -> Response:
+async def vault_log(request: Request, *, rule: str | None = None) -> Response:
     log = await vault.vault_log(deps(request))
-    return _render(request, "vault_log.html", {"log": log})
+    return _render(request, "vault_log.html", {"log": log, "rule": rule}, 409 if rule else 200)
 
 
 async def alert_acknowledge(request: Request) -> Response:
-    await vault.acknowledge_alert(deps(request), path_id(request, "alert_id"))
+    try:
+        async with request.state.db.begin_nested():
+            await vault.acknowledge_alert(deps(request), path_id(request, "alert_id"))
+    except RuleViolation as exc:
+        request.state.commit_on_error = True  # the log's read event, nothing else
+        return await vault_log(request, rule=exc.rules[0])
     return RedirectResponse(str(request.url_for("protection:vault_log").path), status_code=303)

@@ -26,6 +26,7 @@ ACTION = {
     "vault.read_refused": N_("Vault read refused (the purpose named the location)"),
     "vault.break_glass": N_("Break-glass read"),
     "vault.break_glass_refused": N_("Break-glass read refused (the reason named the location)"),
+    "vault.access_changed": N_("Named users changed"),
 }
 # Timeline event kinds and the level codes the timeline shows as reason.
 EVENT_LABELS = (
@@ -49,6 +50,11 @@ RULES = {
     "already_named": N_("You are named for this entry: read it with a stated purpose instead."),
     "manage_vault": N_("Only the responsible officer or a supervisor may change who is named."),
     "supervisor_required": N_("Only supervisors see the vault log."),
+    "name_yourself": N_(
+        "You cannot name yourself: ask the responsible officer or another supervisor, or "
+        "break the glass in an emergency."
+    ),
+    "own_alert": N_("Another supervisor must acknowledge the alert about your own read."),
 }
 
 # Field error codes -> the sentence shown next to the field. Never the value itself.

@@ -22,7 +22,7 @@ from helpline.models.users import User
 
 VAULT_ACTIONS = (
     "vault.read", "vault.read_denied", "vault.read_refused", "vault.break_glass",
-    "vault.break_glass_refused",
+    "vault.break_glass_refused", "vault.access_changed",
 )
 
 
@@ -146,6 +146,20 @@ async def vault_events(
         .limit(limit)
     )
     return (await db.execute(statement)).scalars().all()
+
+
+async def purposes_of(
+    db: AsyncSession, organisation_id: str, seqs: Sequence[int]
+) -> dict[int, str]:
+    """The stated purpose or reason of each of these audit events, by seq."""
+    if not seqs:
+        return {}
+    rows = await db.execute(
+        select(AuditEvent.seq, AuditEvent.purpose).where(
+            AuditEvent.organisation_id == organisation_id, AuditEvent.seq.in_(list(seqs))
+        )
+    )
+    return {seq: purpose or "" for seq, purpose in rows.all()}
 
 
 async def alerts(

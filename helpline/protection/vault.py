@@ -236,6 +236,8 @@ def _name(deps: Deps, entry: LocationVaultEntry, user_id: str) -> None:
 
 async def set_named_users(deps: Deps, case: Case, entry_id: str, user_ids: list[str]) -> None:
     """Replace the entry's list of named users (responsible officer or supervisor only)."""
+    if case.state is CaseState.CLOSED:  # as for a new entry: no new readers after closure
+        raise RuleViolation("case_closed")
     entry = await entry_of(deps, case, entry_id)
     if not may_manage(deps, case):
         raise RuleViolation("manage_vault")
@@ -243,6 +245,10 @@ async def set_named_users(deps: Deps, case: Case, entry_id: str, user_ids: list[
     await _check_named(deps, case, sorted(wanted))
     rows = {row.user_id: row for row in await repository.access_rows(deps.db, entry.id)}
     added, removed = sorted(wanted - set(rows)), sorted(set(rows) - wanted)
+    if deps.actor.id in added:
+        # Naming oneself would be a read without break-glass's reason and alert: someone else
+        # (the responsible officer or a supervisor) must grant it.
+        raise RuleViolation("name_yourself")
     if not added and not removed:
         return
     for user_id in added:
@@ -271,6 +277,28 @@ def _fragments(text: str) -> list[str]:
     return [line for line in lines if len(line) >= MIN_LOCATION_FRAGMENT]
 
 
+# Pieces of a location a stated purpose must not repeat even alone: a name (a word that starts
+# with a capital: a street, a town, a place), and any number of three or more digits (a
+# postcode, a door code). Words a purpose needs ("boende", "kontroll") start in lower case in
+# an address; a capitalised one in a purpose is refused at worst, and the officer rewords it.
+_NAME = re.compile(r"\b[^\W\d_][^\W\d_]{3,}\b")
+_DIGITS = re.compile(r"\d{3,}")
+
+
+def _pieces(text: str) -> set[str]:
+    names = {m.group().casefold() for m in _NAME.finditer(text) if m.group()[0].isupper()}
+    return names | set(_DIGITS.findall(" ".join(text.split())))
+
+
+def _repeats_location(statement: str, values: dict[str, str]) -> bool:
+    said = " ".join(statement.split()).casefold()
+    location = [values["address"], values["whereabouts"], values["notes"]]
+    if any(fragment in said for text in location for fragment in _fragments(text)):
+        return True
+    words = {m.group().casefold() for m in _NAME.finditer(said)} | set(_DIGITS.findall(said))
+    return any(words & _pieces(text) for text in location)
+
+
 async def _reveal(
     deps: Deps, case: Case, entry: LocationVaultEntry, *, statement: str, field: str,
     refusal: str,
@@ -279,11 +307,7 @@ async def _reveal(
     for name, column in SECRET_COLUMNS.items():
         blob = getattr(entry, column)
         values[name] = str(await decrypt(deps, case, TABLE, column, entry.id, blob)) if blob else ""
-    said = " ".join(statement.split()).casefold()
-    if any(
-        fragment in said
-        for fragment in _fragments(values["address"]) + _fragments(values["whereabouts"])
-    ):
+    if _repeats_location(statement, values):
         # The purpose goes to the audit log in clear text: it must not carry the address. The
         # refusal is itself a consultation (it confirms a guess): audited, without the purpose.
         event = await _record(
@@ -393,7 +417,10 @@ async def vault_log(deps: Deps) -> VaultLog:
     entry_ids = [str(e.details.get("entry_id", "")) for e in events]
     labels = await repository.entry_labels(deps.db, entry_ids + [a.entry_id or "" for a in alerts])
     names = await user_names(deps, organisation_id)
-    reasons = {e.seq: e.purpose or "" for e in events}
+    # Each alert's reason from its own event, however many vault events came after it.
+    reasons = await repository.purposes_of(
+        deps.db, organisation_id, [a.audit_seq for a in alerts if a.audit_seq is not None]
+    )
     await record(
         deps.db,
         context=deps.context,
@@ -437,6 +464,8 @@ async def acknowledge_alert(deps: Deps, alert_id: str) -> None:
     alert = await repository.alert_of(deps.db, deps.actor.organisation_id, alert_id)
     if alert is None:
         raise NotFound()
+    if alert.actor_id == deps.actor.id:  # four eyes: not the alert about one's own read
+        raise RuleViolation("own_alert")
     if alert.acknowledged_at is not None:
         return
     alert.acknowledged_at, alert.acknowledged_by_id = clock.now(), deps.actor.id
