@@ -11,7 +11,7 @@ from helpline.cases.service import audit
 from helpline.errors import InvalidInput
 from helpline.persons import repository, schemas, service
 from helpline.persons.web import deps, path_id
-from helpline.protection.levels import ProtectionLevel, person_levels
+from helpline.protection.levels import ProtectionLevel, household_levels
 from helpline.web.forms import read_json
 
 
@@ -19,12 +19,14 @@ async def list_persons(request: Request) -> Response:
     d = deps(request)
     case = await service.readable_case(d, path_id(request, "case_id"))
     persons = await repository.persons_of_case(d.db, case.id)
-    levels = await person_levels(d.db, case.id)
+    # Household members of a protected person count as protected (see household_levels).
+    levels = await household_levels(d.db, case.id)
     await audit(d, case, "person.listed", fields=["pseudonym", "role"])
 
     def protected(person_id: str) -> bool:
         # Any protection level: even a confidentiality marking does not say which fact is
-        # sensitive (DOMAIN.md §4), so nothing identifying leaves with a protected person.
+        # sensitive (DOMAIN.md §4), so nothing identifying leaves with a protected person, nor
+        # with one living with them (protection can cover the household, DOMAIN.md §4).
         return levels.get(person_id, ProtectionLevel.NONE).sensitive
 
     body = [

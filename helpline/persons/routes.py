@@ -117,11 +117,17 @@ _PERSON_SUMMARY = {
         "role": {"type": "string", "enum": _ROLES},
         "id_type": {
             "type": ["string", "null"], "enum": [*_ID_TYPES, None],
-            "description": "null for a person with any protection level",
+            "description": (
+                "null for a person with any protection level and for a household member "
+                "(lives_with, either direction) of such a person"
+            ),
         },
         "birth_year": {
             "type": ["integer", "null"],
-            "description": "null when unknown, and for a person with any protection level",
+            "description": (
+                "null when unknown, for a person with any protection level and for a "
+                "household member (lives_with, either direction) of such a person"
+            ),
         },
         "interpreter_needed": {"type": "boolean"},
     },

@@ -23,7 +23,7 @@ from helpline.errors import InvalidInput, NotFound, RuleViolation
 from helpline.models.cases import Case, CaseState, IdType, Person, PersonRelation
 from helpline.persons import identity, repository
 from helpline.persons.schemas import PersonInput, RelationInput, SearchInput
-from helpline.protection.levels import ProtectionLevel, person_levels
+from helpline.protection.levels import ProtectionLevel, household_levels
 
 TABLE = "persons"
 ENCRYPTED = {"given_name": "given_name_enc", "family_name": "family_name_enc", "notes": "notes_enc"}
@@ -162,11 +162,13 @@ async def persons_for_case(deps: Deps, case: Case) -> list[PersonView]:
     """
     persons = list(await repository.persons_of_case(deps.db, case.id))
     relations = await _relation_views(deps, case, persons)
-    levels = await person_levels(deps.db, case.id)
+    # Household members of a protected person count as protected (see household_levels).
+    levels = await household_levels(deps.db, case.id)
     views = [await _view(deps, case, person, relations) for person in persons]
     # Names, the masked number (a date of birth), the birth year and notes of persons with any
-    # protection level stay on their own (audited) page: even a confidentiality marking does
-    # not say which fact is sensitive (DOMAIN.md §4).
+    # protection level, and of those living with them, stay on their own (audited) page: even
+    # a confidentiality marking does not say which fact is sensitive, and protection can cover
+    # family members living with the person (DOMAIN.md §4).
     return [
         replace(
             view, given_name="", family_name="", id_number_masked=None, birth_year=None,

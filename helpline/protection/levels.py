@@ -3,7 +3,8 @@
 A person's effective level is the highest level among their measures in state GRANTED or
 APPLIED (an application already triggers the stricter behaviour: fail safe). PLANNED, REFUSED,
 ENDED and NOT_APPLICABLE do not count. A case's sensitivity is the highest effective level among
-its persons. Other domains import ``ProtectionLevel``, ``case_sensitivity`` and ``person_levels``.
+its persons. Other domains import ``ProtectionLevel``, ``case_sensitivity``, ``person_levels``
+and, for what a case's shared views (person lists) show per person, ``household_levels``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from helpline.models.cases import PersonRelation
 from helpline.models.protection import MeasureLevel, MeasureState, ProtectedDataMeasure
 
 
@@ -67,6 +69,50 @@ async def person_levels(db: AsyncSession, case_id: str) -> dict[str, ProtectionL
             levels.get(person_id, ProtectionLevel.NONE), ProtectionLevel.of(level)
         )
     return levels
+
+
+async def household_levels(db: AsyncSession, case_id: str) -> dict[str, ProtectionLevel]:
+    """person_id → the level that decides what the case's person lists show of that person.
+
+    Protected registration "can cover family members living with the person" (DOMAIN.md §4):
+    a household member's name, birth year or identity number leads to the protected person
+    (and the shared address), so whoever lives with a person with a protection level is
+    treated as at least that level. A ``lives_with`` relation counts in either direction,
+    and households are followed transitively (who lives with a household member lives in the
+    same home: fail safe). Only these lists use it; the person's own (audited) page and the
+    case's sensitivity are unchanged: a household takes its level from one of the persons in
+    it, so ``case_sensitivity`` and ``case_sensitivities`` already give the same answer.
+    Persons without a level are absent: use ``.get(person_id, ProtectionLevel.NONE)``.
+    """
+    levels = await person_levels(db, case_id)
+    rows = await db.execute(
+        select(PersonRelation.person_id, PersonRelation.related_person_id).where(
+            PersonRelation.case_id == case_id,
+            PersonRelation.lives_with.is_(True),
+        )
+    )
+    housemates: dict[str, set[str]] = {}
+    for one, other in rows:
+        housemates.setdefault(one, set()).add(other)
+        housemates.setdefault(other, set()).add(one)
+    effective = dict(levels)
+    seen: set[str] = set()
+    for start in housemates:
+        if start in seen:
+            continue
+        household: set[str] = set()
+        stack = [start]
+        while stack:
+            member = stack.pop()
+            if member not in household:
+                household.add(member)
+                stack.extend(housemates.get(member, ()))
+        seen |= household
+        level = max((levels.get(m, ProtectionLevel.NONE) for m in household),
+                    default=ProtectionLevel.NONE)
+        if level.sensitive:
+            effective.update(dict.fromkeys(household, level))
+    return effective
 
 
 async def case_sensitivity(db: AsyncSession, case_id: str) -> ProtectionLevel:

@@ -24,6 +24,7 @@ from helpline.persons import service as persons_service
 from helpline.routes import ROUTES
 from tests.conftest import csrf_from, login
 from tests.helpline.persons.helpers import add_person, deps_for, open_case, pnr, token
+from tests.helpline.persons.helpers import office as persons_office
 
 from .helpers import CANARY_FAMILY, CANARY_GIVEN, add_entry, office, set_measure
 
@@ -193,3 +194,108 @@ async def test_the_api_list_gives_no_birth_year_or_id_type_of_a_protected_person
     summary = schema["properties"]["persons"]["items"]["properties"]
     assert "protection" in summary["birth_year"]["description"]
     assert "protection" in summary["id_type"]["description"]
+
+
+HOUSEHOLD_NUMBER = pnr("19900517", "234")
+HOUSEHOLD_NOTES = "Arbetar på Kvistgårdens bageri"
+DIRECTIONS = ("relative_lives_with_defector", "defector_lives_with_relative")
+
+
+async def _household(world, direction: str, *, lives_with: bool = True,
+                     state: MeasureState = MeasureState.APPLIED):
+    """A case whose defector has a PROTECTED_REGISTRATION measure in ``state`` and a relative
+    (born 1990, personnummer, notes) related to the defector, the relation recorded from the
+    relative's side or from the defector's (``direction``)."""
+    o = await persons_office(world)
+    relative_fields = dict(role="RELATIVE", given_name=RELATIVE_GIVEN,
+                           family_name=RELATIVE_FAMILY, id_type="PERSONNUMMER",
+                           id_number=HOUSEHOLD_NUMBER, birth_year="1990", notes=HOUSEHOLD_NOTES)
+    defector_fields = dict(given_name=CANARY_GIVEN, family_name=CANARY_FAMILY)
+    if direction == "relative_lives_with_defector":
+        defector = await add_person(world, o.officer.id, o.case_id, **defector_fields)
+        relative = await add_person(world, o.officer.id, o.case_id, **relative_fields,
+                                    relation_to=defector, relation_kind="PARTNER",
+                                    lives_with=lives_with)
+    else:
+        relative = await add_person(world, o.officer.id, o.case_id, **relative_fields)
+        defector = await add_person(world, o.officer.id, o.case_id, **defector_fields,
+                                    relation_to=relative, relation_kind="PARTNER",
+                                    lives_with=lives_with)
+    await set_measure(world, o.officer.id, o.case_id, defector,
+                      MeasureLevel.PROTECTED_REGISTRATION, state)
+    return o.officer, o.case_id, relative
+
+
+def _persons_section(text: str) -> str:
+    section = text.split('aria-labelledby="persons-heading"', 1)[1].split("</section>")[0]
+    return re.sub(r"<[^>]*>", " ", section)  # the text, not the links' ids
+
+
+@pytest.mark.parametrize("state", [MeasureState.APPLIED, MeasureState.GRANTED])
+@pytest.mark.parametrize("direction", DIRECTIONS)
+async def test_the_case_page_hides_a_household_member_of_a_protected_person(
+    client, world, direction, state
+):
+    """Protection can cover family members living with the person (DOMAIN.md §4): a relative
+    who lives with a protected defector is shown as the defector is, whichever way round the
+    relation was recorded; the relative's own (audited) page still shows the details."""
+    user, case_id, relative = await _household(world, direction, state=state)
+    await login(client, user)
+    page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    for canary in (RELATIVE_GIVEN, RELATIVE_FAMILY, HOUSEHOLD_NUMBER[:8], HOUSEHOLD_NUMBER[2:8],
+                   HOUSEHOLD_NOTES):
+        assert canary not in page.text
+    assert "1990" not in _persons_section(page.text)
+    async with world.sessions() as db:
+        deps = await deps_for(world, db, user.id)
+        views = await persons_service.persons_for_case(deps, await db.get(Case, case_id))
+    [member] = [view for view in views if view.id == relative]
+    assert member.name_protected and member.given_name == "" and member.family_name == ""
+    assert member.id_number_masked is None and member.birth_year is None and member.notes == ""
+    person = await client.get(f"/cases/{case_id}/persons/{relative}")
+    assert RELATIVE_GIVEN in person.text  # where the read is audited
+    assert f"{HOUSEHOLD_NUMBER[:8]}-****" in person.text
+
+
+@pytest.mark.parametrize("state", [MeasureState.APPLIED, MeasureState.GRANTED])
+@pytest.mark.parametrize("direction", DIRECTIONS)
+async def test_the_api_list_gives_no_birth_year_or_id_type_of_a_household_member(
+    client, world, direction, state
+):
+    user, case_id, relative = await _household(world, direction, state=state)
+    headers = await token(world, user.id)
+    response = await client.get(f"/api/v1/cases/{case_id}/persons", headers=headers)
+    assert response.status_code == 200
+    persons = {p["id"]: p for p in response.json()["persons"]}
+    assert persons[relative]["birth_year"] is None and persons[relative]["id_type"] is None
+    for canary in (RELATIVE_GIVEN, RELATIVE_FAMILY, "1990", HOUSEHOLD_NUMBER[2:8]):
+        assert canary not in response.text
+    document = (await client.get("/api/v1/openapi.json")).json()
+    operation = document["paths"]["/api/v1/cases/{case_id}/persons"]["get"]
+    schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    summary = schema["properties"]["persons"]["items"]["properties"]
+    assert "household" in summary["birth_year"]["description"]
+    assert "household" in summary["id_type"]["description"]
+
+
+@pytest.mark.parametrize("direction", DIRECTIONS)
+async def test_a_relative_not_living_with_a_protected_person_is_still_shown(
+    client, world, direction
+):
+    """Only the household is covered: a relative who lives elsewhere keeps their name, masked
+    number and birth year in the case's person lists."""
+    user, case_id, relative = await _household(world, direction, lives_with=False,
+                                               state=MeasureState.GRANTED)
+    await login(client, user)
+    page = await client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    shown = _persons_section(page.text)
+    assert RELATIVE_GIVEN in shown and RELATIVE_FAMILY in shown
+    assert f"{HOUSEHOLD_NUMBER[:8]}-****" in shown
+    assert CANARY_GIVEN not in page.text  # the defector is still protected
+    headers = await token(world, user.id)
+    response = await client.get(f"/api/v1/cases/{case_id}/persons", headers=headers)
+    persons = {p["id"]: p for p in response.json()["persons"]}
+    assert persons[relative]["birth_year"] == 1990
+    assert persons[relative]["id_type"] == "PERSONNUMMER"
