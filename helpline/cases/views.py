@@ -74,8 +74,9 @@ async def case_list(
         deps.db, context=deps.context, action="case.list_read",
         organisation_id=deps.actor.organisation_id,
         fields=["case.reference", "case.pseudonym", "case.state"],
+        # Whether a filter by officer was used, not the value: it comes from the URL as typed.
         details={"cases_shown": len(cases), "state": state.value if state else None,
-                 "officer_id": officer_id},
+                 "by_officer": officer_id is not None},
     )
     return [
         CaseListRow(c, pseudonyms.get(c.id, "—"), names.get(c.responsible_officer_id, "—"),

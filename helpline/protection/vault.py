@@ -17,12 +17,13 @@ from datetime import date, datetime
 
 from helpline import clock
 from helpline.audit import AuditResult, RecordedEvent, record
+from helpline.cases import lifecycle
 from helpline.cases.access import can_supervise
 from helpline.cases.service import Deps, add_event, audit, decrypt, encrypt
 from helpline.cases.views import user_names
 from helpline.db import new_id
 from helpline.errors import DomainError, InvalidInput, NotFound, RuleViolation
-from helpline.models.cases import Case, CaseState
+from helpline.models.cases import Case
 from helpline.models.protection import (
     AlertKind,
     LocationVaultAccess,
@@ -178,7 +179,7 @@ async def _check_named(deps: Deps, case: Case, user_ids: tuple[str, ...] | list[
 
 async def add_entry(deps: Deps, case: Case, data: EntryInput) -> LocationVaultEntry:
     """A new entry; its author is always named (they have just typed the address)."""
-    if case.state is CaseState.CLOSED:
+    if case.state in lifecycle.FINISHED:
         raise RuleViolation("case_closed")
     if data.person_id and not await persons_repository.person_on_case(
         deps.db, case.id, data.person_id
@@ -236,8 +237,6 @@ def _name(deps: Deps, entry: LocationVaultEntry, user_id: str) -> None:
 
 async def set_named_users(deps: Deps, case: Case, entry_id: str, user_ids: list[str]) -> None:
     """Replace the entry's list of named users (responsible officer or supervisor only)."""
-    if case.state is CaseState.CLOSED:  # as for a new entry: no new readers after closure
-        raise RuleViolation("case_closed")
     entry = await entry_of(deps, case, entry_id)
     if not may_manage(deps, case):
         raise RuleViolation("manage_vault")
@@ -245,6 +244,9 @@ async def set_named_users(deps: Deps, case: Case, entry_id: str, user_ids: list[
     await _check_named(deps, case, sorted(wanted))
     rows = {row.user_id: row for row in await repository.access_rows(deps.db, entry.id)}
     added, removed = sorted(wanted - set(rows)), sorted(set(rows) - wanted)
+    if added and case.state in lifecycle.FINISHED:
+        # No new readers once the case's work has ended (removing one is always allowed).
+        raise RuleViolation("case_closed")
     if deps.actor.id in added:
         # Naming oneself would be a read without break-glass's reason and alert: someone else
         # (the responsible officer or a supervisor) must grant it.
@@ -277,17 +279,28 @@ def _fragments(text: str) -> list[str]:
     return [line for line in lines if len(line) >= MIN_LOCATION_FRAGMENT]
 
 
-# Pieces of a location a stated purpose must not repeat even alone: a name (a word that starts
-# with a capital: a street, a town, a place), and any number of three or more digits (a
-# postcode, a door code). Words a purpose needs ("boende", "kontroll") start in lower case in
-# an address; a capitalised one in a purpose is refused at worst, and the officer rewords it.
-_NAME = re.compile(r"\b[^\W\d_][^\W\d_]{3,}\b")
-_DIGITS = re.compile(r"\d{3,}")
+# Pieces of a location a stated purpose must not repeat even alone: a name (a capitalised word
+# of the address, or one inside a sentence of the whereabouts: a street, a town, a place; not a
+# word that merely starts a sentence, "Skyddat boende i ..."), also inflected either way
+# ("Gömstads" for Gömstad, "Wiklund" for Wiklunds), and
+# any number of three or more digits of the location, notes included (a postcode written with
+# or without its space, a door code). Words of the notes are not names: they are free text.
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:\n]\s*)$")
 
 
-def _pieces(text: str) -> set[str]:
-    names = {m.group().casefold() for m in _NAME.finditer(text) if m.group()[0].isupper()}
-    return names | set(_DIGITS.findall(" ".join(text.split())))
+def _digit_runs(text: str) -> set[str]:
+    joined = re.sub(r"(?<=\d)[ \u00a0]+(?=\d)", "", text)  # "123 45" is the postcode 12345
+    return set(re.findall(r"\d{3,}", joined))
+
+
+def _names(text: str, *, sentence_starts: bool) -> set[str]:
+    return {
+        m.group().casefold()
+        for m in _WORD.finditer(text)
+        if m.group()[0].isupper()
+        and (sentence_starts or not _SENTENCE_START.search(text[: m.start()]))
+    }
 
 
 def _repeats_location(statement: str, values: dict[str, str]) -> bool:
@@ -295,8 +308,20 @@ def _repeats_location(statement: str, values: dict[str, str]) -> bool:
     location = [values["address"], values["whereabouts"], values["notes"]]
     if any(fragment in said for text in location for fragment in _fragments(text)):
         return True
-    words = {m.group().casefold() for m in _NAME.finditer(said)} | set(_DIGITS.findall(said))
-    return any(words & _pieces(text) for text in location)
+    names = _names(values["address"], sentence_starts=True) | _names(
+        values["whereabouts"], sentence_starts=False
+    )
+    if any(
+        word.startswith(name) or (len(word) >= 5 and name.startswith(word))  # inflected
+        for word in _WORD.findall(said)
+        for name in names
+    ):
+        return True
+    stored = set().union(*map(_digit_runs, location))
+    # Either way round: "123" of the postcode 12345, or the postcode inside a longer number.
+    return any(
+        run in number or number in run for run in stored for number in _digit_runs(said)
+    )
 
 
 async def _reveal(

@@ -288,8 +288,9 @@ async def update_step(
         deps, case, plan, "step_updated", step_id=step.id, kind=step.kind.value,
         step_state=step.state.value,
     )
-    if plan.state is PlanState.APPROVED and step.state is not StepState.PLANNED:
-        await _move(deps, case, plan, "start")  # the first step under way starts the plan
+    if plan.state is PlanState.APPROVED and step.state in (StepState.IN_PROGRESS, StepState.DONE):
+        # The first step under way starts the plan (one marked not needed starts nothing).
+        await _move(deps, case, plan, "start")
 
 
 async def _move(

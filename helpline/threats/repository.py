@@ -75,7 +75,8 @@ async def review_queue(db: AsyncSession, user: User) -> Sequence[tuple[ThreatAss
     statement = (
         select(ThreatAssessment, Case)
         .join(Case, Case.id == ThreatAssessment.case_id)
-        .where(readable_condition(user), ThreatAssessment.state == AssessmentState.SUBMITTED)
+        # Open cases only: once a case's work has ended its versions cannot be reviewed.
+        .where(_readable_open_cases(user), ThreatAssessment.state == AssessmentState.SUBMITTED)
         .order_by(ThreatAssessment.submitted_at, ThreatAssessment.id)
     )
     return [(a, c) for a, c in (await db.execute(statement)).all()]

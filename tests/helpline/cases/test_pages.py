@@ -133,6 +133,11 @@ async def test_every_read_of_the_case_list_is_audited(client, cases, world):
         AuditEvent.action == "case.list_read").order_by(AuditEvent.seq))
     assert [(e.actor_user_id, e.details["cases_shown"], e.details["state"]) for e in events] == [
         (cases.supervisor.id, 1, "REFERRED"), (cases.officer.id, 2, None)]
+    # A filter's value comes from the URL as typed: the event says a filter was used, no more.
+    assert (await client.get("/cases?officer=19850101-1234")).status_code == 200
+    last = (await world.scalars(select(AuditEvent).where(
+        AuditEvent.action == "case.list_read").order_by(AuditEvent.seq)))[-1]
+    assert last.details["by_officer"] is True and "19850101" not in str(last.details)
 
 
 async def test_the_case_page_shows_persons_consent_and_conditions_in_one_audited_read(

@@ -353,6 +353,8 @@ async def test_only_supervisors_see_the_vault_log(client, world):
     "Till Obskyrby",  # a place inside the whereabouts line
     "Portkod 4711 behövs",  # the notes were not checked at all
     "Postnummer 123 stämmer?",  # part of a postcode
+    "Hembesök postnummer 12345",  # the postcode without its space
+    "Hembesök i Gömstads centrum",  # the town, inflected
 ])
 async def test_a_purpose_naming_any_piece_of_the_location_is_refused(client, world, purpose):
     o = await office(world)
@@ -401,7 +403,7 @@ async def test_no_new_reader_is_named_once_the_case_is_closed(client, world):
     from helpline.models.cases import Case, CaseState
 
     o = await office(world)
-    entry_id = await add_entry(world, o.officer.id, o.case_id)
+    entry_id = await add_entry(world, o.officer.id, o.case_id, named=(o.supervisor.id,))
     await add_team_member(world, o.officer, o.case_id, o.colleague.id)
     async with world.sessions() as db, db.begin():
         await db.execute(update(Case).where(Case.id == o.case_id).values(state=CaseState.CLOSED))
@@ -411,6 +413,12 @@ async def test_no_new_reader_is_named_once_the_case_is_closed(client, world):
         "csrf_token": csrf_from(page.text), "named": [o.officer.id, o.colleague.id]})
     assert response.status_code == 409
     assert await events(world, "vault.access_changed") == []
+    # Taking a reader off stays possible: the safe direction.
+    response = await client.post(f"/cases/{o.case_id}/vault/{entry_id}/access", data={
+        "csrf_token": csrf_from(page.text), "named": [o.officer.id]})
+    assert response.status_code == 303
+    [removed] = await events(world, "vault.access_changed")
+    assert (removed.details["added"], removed.details["removed"]) == ([], [o.supervisor.id])
 
 
 async def test_a_supervisor_cannot_acknowledge_the_alert_about_their_own_break_glass(
@@ -440,3 +448,31 @@ async def test_a_supervisor_cannot_acknowledge_the_alert_about_their_own_break_g
     assert own.status_code == 409 and "En annan granskande chef" in own.text
     [alert] = await world.scalars(select(ProtectionAlert))
     assert alert.acknowledged_at is None
+
+
+LOCATION = {
+    "address": "Stationsvägen 3, 830 13 Åre",
+    "whereabouts": "Skyddat boende hos Wiklunds i Obskyrby",
+    "notes": "Kontakt via socialtjänsten. Personen har hund. Portkod 4711.",
+}
+
+
+@pytest.mark.parametrize(("statement", "repeats"), [
+    # Ordinary words that merely start a sentence of the whereabouts or notes are no names:
+    # refusing them stopped a break-glass read in an emergency (and raised an alert).
+    ("Kontakt med socialtjänsten inför hembesök", False),
+    ("Skyddat boende behöver kontrolleras inför flytt", False),
+    ("Akut fara: personen har ringt 112", False),
+    ("Personen har hund, ta med hundkoppel", False),
+    ("Ärende 2026 kontrolleras", False),
+    ("Flytt från Åre planeras", True),  # a three-letter town
+    ("Hos Wiklunds nu", True),  # a name inside the whereabouts
+    ("Besök familjen Wiklund", True),  # ... also uninflected, as a prefix
+    ("Postnummer 83013 stämmer?", True),
+    ("Portkod 47 11", True),
+    ("stationsvägen 3 i kväll", True),
+])
+def test_which_statements_repeat_the_location(statement, repeats):
+    from helpline.protection.vault import _repeats_location
+
+    assert _repeats_location(statement, LOCATION) is repeats

@@ -197,15 +197,21 @@ async def test_before_activation_a_relocation_gets_under_way_only_after_the_sign
     from helpline import clock
     from helpline.cases import service as case_service
     from helpline.errors import RuleViolation
-    from helpline.models.relocation import PlanState
+    from helpline.models.relocation import PlanState, StepKind, StepState
     from helpline.relocation import service as relocation
-    from helpline.relocation.schemas import PlanInput
+    from helpline.relocation.schemas import PlanInput, StepChange, StepInput
 
     case_id = await cases.open()
 
     async def approved_plan(deps, case):  # type: ignore[no-untyped-def]
         plan = await relocation.create_plan(deps, case, PlanInput("0180", "0127", clock.today()))
+        step = await relocation.add_step(deps, case, plan, StepInput(
+            StepKind.SCHOOLING, cases.org.id, clock.today(), StepState.PLANNED, ""))
         plan.state = PlanState.APPROVED  # as if submitted and approved by a second supervisor
+        # A step found not needed is no protection under way: allowed without the sign-off.
+        await relocation.update_step(deps, case, plan, step, StepChange(
+            state=StepState.NOT_NEEDED))
+        assert plan.state is PlanState.APPROVED
         return plan.id
 
     plan_id = await cases.act(cases.officer, case_id, approved_plan)

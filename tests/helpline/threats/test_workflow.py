@@ -306,3 +306,10 @@ async def test_no_assessment_changes_once_the_case_is_closed(cases, threats):
     ):
         with pytest.raises(RuleViolation, match="case_not_open"):
             await change()
+    # ... so it leaves the supervisors' review queue instead of waiting there for ever.
+    from helpline.models import User
+    from helpline.threats import repository
+
+    async with cases.world.sessions() as db:
+        supervisor = await db.get(User, cases.supervisor.id)
+        assert await repository.review_queue(db, supervisor) == []
