@@ -203,31 +203,38 @@ def keys_rotate() -> None:
 @keys.command("resume-rotation")
 def keys_resume() -> None:
     """Finish an interrupted rotation: re-wrap what is still under an older KEK version."""
-    from sqlalchemy.ext.asyncio import async_sessionmaker
+    import asyncio
 
+    from helpline.db import create_engine, session_factory
     from helpline.keys import rotate_kek
 
     cli = _cli()
+    settings = cli._settings()
+    keyring = cli._open_keyring(settings)
+    active = keyring.active_version()
 
-    async def work(db: AsyncSession, keys: KeyService) -> int:
-        # rotate_kek's batches run as savepoints of this one transaction, which also holds the
-        # audit event: the re-wraps and their record are committed together, or neither is
-        # (a rerun after a crash starts again from what is still under an older version).
-        batches = async_sessionmaker(
-            bind=await db.connection(), join_transaction_mode="create_savepoint",
-            expire_on_commit=False,
-        )
-        active = keys.provider.active_version()
-        count = await rotate_kek(
-            batches, keys.provider, progress=lambda n: click.echo(f"  {n} re-wrapped", err=True)
-        )
-        await record(  # the count and version only, never key material
-            db, context=AuditContext(actor=None), action=AuditAction.KEK_ROTATION_RESUMED,
-            details={"kek_version": active, "rewrapped": count},
-        )
-        return count
+    async def run() -> int:
+        engine = create_engine(settings.database_url)
+        try:
+            sessions = session_factory(engine)
+            # One transaction per batch, as in `keys rotate`: online (no long lock: SQLite's
+            # writers and PostgreSQL's rows are held a batch at a time) and resumable. The event
+            # follows, in its own transaction; a crash before it is followed by a rerun, which
+            # records what it does.
+            count = await rotate_kek(
+                sessions, keyring, progress=lambda n: click.echo(f"  {n} re-wrapped", err=True)
+            )
+            async with sessions() as db, db.begin():
+                await record(  # the count and version only, never key material
+                    db, context=AuditContext(actor=None),
+                    action=AuditAction.KEK_ROTATION_RESUMED,
+                    details={"kek_version": active, "rewrapped": count},
+                )
+            return count
+        finally:
+            await engine.dispose()
 
-    click.echo(f"{cli._with_db(cli._settings(), work)} data keys re-wrapped")
+    click.echo(f"{asyncio.run(run())} data keys re-wrapped")
 
 
 @keys.command("retire")

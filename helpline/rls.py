@@ -58,12 +58,17 @@ async def allow_whole_audit_log(db: AsyncSession) -> None:
 
 
 # A role the policies do not bind: a superuser, one with BYPASSRLS, or the tables' owner
-# (policies are not forced on the owner). Connected as one, every organisation sees every row.
+# (who may turn the policies off), or a member of any of these (which may SET ROLE to it).
+# Connected as one, every organisation's rows are within reach.
 _UNBOUND_ROLE = text(
-    "SELECT r.rolsuper OR r.rolbypassrls OR EXISTS ("
+    "SELECT EXISTS ("
+    "  SELECT 1 FROM pg_roles r"
+    "  WHERE (r.rolsuper OR r.rolbypassrls) AND pg_has_role(current_user, r.oid, 'MEMBER')"
+    ") OR EXISTS ("
     "  SELECT 1 FROM pg_tables t"
-    "  WHERE t.schemaname = current_schema() AND t.tableowner = current_user"
-    ") FROM pg_roles r WHERE r.rolname = current_user"
+    "  WHERE t.schemaname = current_schema()"
+    "    AND pg_has_role(current_user, t.tableowner, 'MEMBER')"
+    ")"
 )
 
 
@@ -81,6 +86,7 @@ async def require_bound_role(engine: AsyncEngine) -> None:
     if unbound:
         raise UnboundRole(
             "HELPLINE_DATABASE_URL names a superuser, a role with BYPASSRLS or the tables' "
-            f"owner: row-level security would not apply. Connect as the application role "
+            "owner, or a member of one: row-level security would not apply. Connect as the "
+            f"application role "
             f"(a member of {APP_ROLE}, as deploy/postgres/10-helpline-app-role.sh makes it)."
         )

@@ -68,11 +68,14 @@ def test_compose_publishes_the_app_on_loopback_only():
     assert all(p.startswith("127.0.0.1:") for p in ports)
 
 
-def test_compose_trusts_the_proxys_forwarded_address_because_only_it_can_connect():
+def test_compose_takes_forwarded_addresses_from_the_network_gateway_only():
     # The sign-in throttle counts per client address (helpline.auth.throttle): behind Docker's
-    # bridge every client would otherwise be one address. Safe only with loopback publishing.
-    app = _compose()["services"]["app"]
-    assert app["environment"]["FORWARDED_ALLOW_IPS"] == "*"
+    # bridge every client would otherwise be one address; trusting every sender ("*") would let
+    # a client name its own. Only the gateway, through which the host's proxy connects.
+    compose = _compose()
+    app = compose["services"]["app"]
+    [network] = compose["networks"]["default"]["ipam"]["config"]
+    assert app["environment"]["FORWARDED_ALLOW_IPS"] == network["gateway"] != "*"
     assert all(p.startswith("127.0.0.1:") for p in app["ports"])
 
 

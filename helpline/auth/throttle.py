@@ -13,6 +13,7 @@ X-Forwarded-For only from the proxies it trusts (``FORWARDED_ALLOW_IPS``)."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -33,11 +34,26 @@ class SignInThrottle:
 
     def retry_after(self, address: str) -> int | None:
         """Seconds to wait if this address may not try now; None if it may."""
-        if self._window.test(self._limit, "sign-in", address):
+        key = client_key(address)
+        if self._window.test(self._limit, "sign-in", key):
             return None
-        stats = self._window.get_window_stats(self._limit, "sign-in", address)
+        stats = self._window.get_window_stats(self._limit, "sign-in", key)
         log.warning("sign-in throttled for an address after repeated failures")
         return max(1, math.ceil(stats.reset_time - time.time()))
 
     def failed(self, address: str) -> None:
-        self._window.hit(self._limit, "sign-in", address)
+        self._window.hit(self._limit, "sign-in", client_key(address))
+
+
+def client_key(address: str) -> str:
+    """What one client is: an IPv4 address, or an IPv6 /64 (one customer's network: anyone
+    given one has all its 2^64 addresses to rotate through)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:  # an IPv4 client on a dual-stack socket
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

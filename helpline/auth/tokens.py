@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -12,6 +13,8 @@ from helpline.audit import AuditAction, AuditContext, AuditResult, record
 from helpline.auth import repository
 from helpline.auth.sessions import hash_token
 from helpline.models.users import ApiToken, User
+
+log = logging.getLogger("helpline.auth.tokens")
 
 PREFIX = "hlp_"
 MAX_DAYS = 365
@@ -78,8 +81,8 @@ async def revoke_token(
 async def resolve_bearer(
     db: AsyncSession, secret: str, *, now: datetime, context: AuditContext
 ) -> ApiToken | None:
-    """The live token for a bearer secret, or None after auditing why it was refused (in the
-    request's transaction: the caller keeps that event on its 401)."""
+    """The live token for a bearer secret, or None after auditing why a known token was refused
+    (in the request's transaction: the caller keeps that event on its 401)."""
     row = None
     if secret.startswith(PREFIX) and len(secret) <= 100:
         row = await repository.token_by_hash(db, hash_token(secret))
@@ -88,14 +91,19 @@ async def resolve_bearer(
         assert row is not None
         row.last_used_at = now
         return row
+    if row is None:
+        # A secret that matches no token is logged, not audited: anyone may send one, and a
+        # flood of them must not become a flood of audit writes (each takes the chain's head).
+        log.warning("API request with an unknown bearer token")
+        return None
     await record(
         db,
         context=context,
         action=AuditAction.TOKEN_REJECTED,
         result=AuditResult.DENIED,
-        organisation_id=row.user.organisation_id if row else None,
-        object_type="api_token" if row else None,
-        object_id=row.id if row else None,
+        organisation_id=row.user.organisation_id,
+        object_type="api_token",
+        object_id=row.id,
         details={"reason": reason},
     )
     return None

@@ -176,6 +176,11 @@ async def _record(
         )
         new_keys += group.keys_of(created)
         events += group.events_of(created)
+        if duty.shift_ids:
+            # A retried or repeated delivery read the duty phones again to answer: that reading
+            # is recorded too (the call's own event went with its first delivery).
+            repeats = [calls[p] for p in positions if calls[p].sid not in created]
+            events += group.repeat_events(repeats)
         for position in positions:
             sid = calls[position].sid
             if sid in created:
@@ -235,6 +240,20 @@ class _OrganisationGroup:
             (call_scope(str(self.rows[sid]["id"])), key)
             for sid, key in self._keys.items()
             if sid in created
+        ]
+
+    def repeat_events(self, repeats: Sequence[IncomingCall]) -> list[AuditEntry]:
+        return [
+            AuditEntry(
+                context=AuditContext(actor=None, request_id=call.request_id),
+                action="call.duty_phones_read",
+                organisation_id=self.organisation_id,
+                object_type="call_sid",
+                object_id=call.sid,
+                fields=["duty_shift.phone"],
+                details={"rung_shifts": self._rung},
+            )
+            for call in repeats
         ]
 
     def events_of(self, created: set[str]) -> list[AuditEntry]:

@@ -381,3 +381,17 @@ async def test_the_password_is_hashed_off_the_event_loop(client, world, monkeypa
     await _reauth(client, user.password, "000000")
     assert len(threads) == 3
     assert threading.get_ident() not in threads
+
+
+def test_the_throttle_counts_an_ipv6_client_by_its_64_network():
+    # One IPv6 customer has 2^64 addresses: counted one by one, each try could be a new one.
+    from helpline.auth.throttle import SignInThrottle, client_key
+
+    assert client_key("2001:db8:1:2::1") == client_key("2001:db8:1:2:ffff::9") == (
+        "2001:db8:1:2::/64")
+    assert client_key("::ffff:10.0.0.7") == client_key("10.0.0.7") == "10.0.0.7"
+    throttle = SignInThrottle(failures_per_minute=2)
+    throttle.failed("2001:db8:1:2::1")
+    throttle.failed("2001:db8:1:2::2")
+    assert throttle.retry_after("2001:db8:1:2::3") is not None
+    assert throttle.retry_after("2001:db8:1:3::1") is None

@@ -81,9 +81,14 @@ async def test_the_same_webhook_three_times_at_once_gives_one_call_and_one_set_o
         select(func.count()).select_from(DataKeyRecord)
         .where(DataKeyRecord.scope == f"call:{call.id}")
     ) == 1
-    # A retry later changes nothing either.
+    # A retry later changes nothing either, but its reading of the duty phones is recorded.
     again = await post_signed(client, "/twilio/voice", call_params(sid))
-    assert again.text == responses[0].text and await counts(world) == after
+    assert again.text == responses[0].text
+    assert await counts(world) == {**after, "audit": after["audit"] + 1}
+    [reread] = await world.scalars(
+        select(AuditEvent).where(AuditEvent.action == "call.duty_phones_read"))
+    assert (reread.object_id, reread.fields) == (sid, ["duty_shift.phone"])
+    assert len(reread.details["rung_shifts"]) == 1 and DUTY not in str(reread.details)
 
 
 async def test_status_callbacks_out_of_order_and_repeated_only_move_forward(
