@@ -40,6 +40,10 @@ class ChainEntry(Protocol):
 def canonical_content(entry: ChainEntry) -> bytes:
     """A deterministic byte encoding of everything an entry says (sorted keys, UTC, µs)."""
     occurred = entry.occurred_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if not isinstance(entry.fields, list) or not isinstance(entry.details, dict):
+        # Every entry is written with a list and an object; another shape (null, a string, a
+        # list of pairs) would otherwise hash as the list or object it converts to.
+        raise TypeError("fields must be a list and details an object")
     content = {
         "seq": entry.seq,
         "occurred_at": occurred,
@@ -51,8 +55,8 @@ def canonical_content(entry: ChainEntry) -> bytes:
         "object_id": entry.object_id,
         "purpose": entry.purpose,
         "result": entry.result,
-        "fields": list(entry.fields or []),
-        "details": dict(entry.details or {}),
+        "fields": list(entry.fields),
+        "details": dict(entry.details),
         "request_id": entry.request_id,
     }
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

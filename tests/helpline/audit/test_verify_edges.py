@@ -35,6 +35,10 @@ async def test_an_entry_outside_the_chain_is_named(admin_engine, seq, first_bad)
 @pytest.mark.parametrize("tamper", [
     "UPDATE audit_events SET details = '[1, 2]' WHERE seq = 2",
     "UPDATE audit_events SET fields = '7' WHERE seq = 2",
+    # Shapes that convert to what was hashed: still not what was written.
+    """UPDATE audit_events SET details = '[["k", "v"]]' WHERE seq = 2""",
+    """UPDATE audit_events SET fields = '"ab"' WHERE seq = 2""",
+    "UPDATE audit_events SET details = 'null' WHERE seq = 2",
 ])
 async def test_a_stored_value_of_the_wrong_shape_is_named_not_a_crash(
     admin_engine, engine_kind, tamper
