@@ -5,9 +5,11 @@ SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL``, foreig
 queue for the lock instead of failing half-way through an upgrade from a read lock. Within one
 process they queue for the engine's single connection; another process's lock is waited for on
 the event loop (``helpline.sqlite_driver``).
-Only the request boundary (``DBSessionMiddleware``) commits, with one exception: incoming
+Only the request boundary (``DBSessionMiddleware``) commits, with two exceptions: incoming
 calls are recorded by ``helpline.calls.recorder`` in transactions shared by concurrent calls,
-and their requests wait for that commit instead.
+and their requests wait for that commit instead; and a sign-in ends its reading transaction
+before it hashes the password (``helpline.auth.service.check_password``), so that it holds no
+connection while it waits for a core.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import crypto
+from helpline import rls
 from helpline.audit import AuditAction, AuditContext, AuditResult, record
 from helpline.auth import repository, sessions, totp
 from helpline.auth.passwords import verify_password_in_thread
@@ -42,9 +43,16 @@ async def check_password(
     deps: AuthDeps, *, email: str, password: str, now: datetime
 ) -> User | None:
     user = await repository.user_by_email(deps.db, email)
-    # Hashed before the row is locked, so that guesses at one account do not hold it (and a
-    # connection) a sixth of a second each; off the event loop.
-    password_ok = await verify_password_in_thread(user.password_hash if user else None, password)
+    stored_hash = user.password_hash if user else None
+    # The hash takes a core for a sixth of a second, and may wait for a free one: meanwhile
+    # this request must hold neither a connection (the pool's, or SQLite's single one with its
+    # write lock) nor the user's row. So the transaction so far (only reads, and the session
+    # cookie's last-seen time) ends here, the hash runs off the event loop, and a new one
+    # begins: the second place besides the call recorder where a commit is not the request
+    # boundary's (helpline.db). Objects stay loaded (expire_on_commit is off).
+    await deps.db.commit()
+    password_ok = await verify_password_in_thread(stored_hash, password)
+    await rls.allow_identity_lookup(deps.db)  # the new transaction, as the route's first did
     if user is not None:
         # Locked until the commit, and read again: guesses sent in parallel each count
         # (PostgreSQL would otherwise let each add one to the same stale count, and never lock).

@@ -395,3 +395,39 @@ def test_the_throttle_counts_an_ipv6_client_by_its_64_network():
     throttle.failed("2001:db8:1:2::2")
     assert throttle.retry_after("2001:db8:1:2::3") is not None
     assert throttle.retry_after("2001:db8:1:3::1") is None
+
+
+async def test_a_sign_in_holds_no_database_connection_while_its_password_is_hashed(
+    client, world, app, monkeypatch
+):
+    """While the hash runs (or waits for a core), other requests reach the database: SQLite's
+    one connection and write lock, PostgreSQL's pool, were held by every sign-in in flight."""
+    import asyncio
+    import threading
+
+    from helpline.auth import passwords
+
+    started, release = threading.Event(), threading.Event()
+    verify = passwords.verify_password
+
+    def slow(stored_hash, password):  # type: ignore[no-untyped-def]
+        started.set()
+        release.wait(timeout=30)
+        return verify(stored_hash, password)
+
+    monkeypatch.setattr(passwords, "verify_password", slow)
+    org = await world.organisation()
+    user = await world.user(org, Role.POLICE_CASE_OFFICER)
+    page = await client.get("/login")
+    signing_in = asyncio.create_task(client.post("/login", data={
+        "email": user.email, "password": user.password, "csrf_token": csrf_from(page.text)}))
+    try:
+        while not started.is_set():
+            await asyncio.sleep(0.01)
+        # A deadlock guard, not a timing: without the fix this waits until the hash is released.
+        ready = await asyncio.wait_for(client.get("/readyz"), timeout=10)
+        assert ready.status_code == 200
+        assert not signing_in.done()
+    finally:
+        release.set()
+    assert (await signing_in).status_code == 303
