@@ -135,8 +135,9 @@ async def test_a_request_chosen_as_a_deadlock_victim_is_run_again_with_its_body(
             await request_holds_row_1.wait()
             other_holds_row_2.set()
             # The request waits for row 2 first, so its deadlock check (deadlock_timeout, 1 s)
-            # fires first and PostgreSQL aborts the request's transaction, not this one.
-            await asyncio.sleep(0.3)
+            # fires first and PostgreSQL aborts the request's transaction, not this one (with
+            # 0.6 s to spare for a slow event loop).
+            await asyncio.sleep(0.6)
             await other.execute(text("UPDATE race_rows SET note = 'other' WHERE id = 1"))
 
     transport = httpx.ASGITransport(app=bare)
