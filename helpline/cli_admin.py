@@ -16,6 +16,7 @@ from helpline.cases.shredding import ShredReason
 from helpline.errors import RuleViolation
 from helpline.keys import KeyService
 from helpline.models.users import ApiToken, Role
+from helpline.settings import Settings
 
 
 def _cli():  # late import: helpline.cli imports this module
@@ -167,19 +168,19 @@ def keys_init() -> None:
     click.echo(f"keyring created at {settings.keyring_path} (KEK versions: {keyring.versions()})")
 
 
-@keys.command("rotate")
-def keys_rotate() -> None:
-    """Add a new KEK version and re-wrap every data key under it (resumable)."""
+def _rewrap_and_record(
+    settings: Settings, keyring: crypto.LocalKeyring, *, action: str
+) -> int:
+    """Re-wrap every data key under the active KEK, a batch per transaction (online: SQLite's
+    writer and PostgreSQL's rows are held a batch at a time; resumable), then record it in a
+    transaction of its own: the count and version, never key material. A crash before the
+    event is followed by a rerun (`keys resume-rotation`), which records what it does."""
     import asyncio
 
     from helpline.db import create_engine, session_factory
     from helpline.keys import rotate_kek
 
-    cli = _cli()
-    settings = cli._settings()
-    keyring = cli._open_keyring(settings)
-    version = keyring.rotate()
-    click.echo(f"new active KEK version {version}; re-wrapping data keys")
+    version = keyring.active_version()
 
     async def run() -> int:
         engine = create_engine(settings.database_url)
@@ -190,51 +191,36 @@ def keys_rotate() -> None:
             )
             async with sessions() as db, db.begin():
                 await record(
-                    db, context=AuditContext(actor=None), action=AuditAction.KEK_ROTATED,
+                    db, context=AuditContext(actor=None), action=action,
                     details={"kek_version": version, "rewrapped": count},
                 )
             return count
         finally:
             await engine.dispose()
 
-    click.echo(f"{asyncio.run(run())} data keys re-wrapped under KEK version {version}")
+    return asyncio.run(run())
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Add a new KEK version and re-wrap every data key under it (resumable)."""
+    cli = _cli()
+    settings = cli._settings()
+    keyring = cli._open_keyring(settings)
+    version = keyring.rotate()
+    click.echo(f"new active KEK version {version}; re-wrapping data keys")
+    count = _rewrap_and_record(settings, keyring, action=AuditAction.KEK_ROTATED)
+    click.echo(f"{count} data keys re-wrapped under KEK version {version}")
 
 
 @keys.command("resume-rotation")
 def keys_resume() -> None:
     """Finish an interrupted rotation: re-wrap what is still under an older KEK version."""
-    import asyncio
-
-    from helpline.db import create_engine, session_factory
-    from helpline.keys import rotate_kek
-
     cli = _cli()
     settings = cli._settings()
     keyring = cli._open_keyring(settings)
-    active = keyring.active_version()
-
-    async def run() -> int:
-        engine = create_engine(settings.database_url)
-        try:
-            sessions = session_factory(engine)
-            # One transaction per batch, as in `keys rotate`: online (no long lock: SQLite's
-            # writers and PostgreSQL's rows are held a batch at a time) and resumable. The event
-            # follows, in its own transaction; a crash before it is followed by a rerun, which
-            # records what it does.
-            count = await rotate_kek(
-                sessions, keyring, progress=lambda n: click.echo(f"  {n} re-wrapped", err=True)
-            )
-            async with sessions() as db, db.begin():
-                await record(  # the count and version only, never key material
-                    db, context=AuditContext(actor=None),
-                    action=AuditAction.KEK_ROTATION_RESUMED,
-                    details={"kek_version": active, "rewrapped": count},
-                )
-            return count
-        finally:
-            await engine.dispose()
-
-    click.echo(f"{asyncio.run(run())} data keys re-wrapped")
+    count = _rewrap_and_record(settings, keyring, action=AuditAction.KEK_ROTATION_RESUMED)
+    click.echo(f"{count} data keys re-wrapped")
 
 
 @keys.command("retire")

@@ -86,16 +86,15 @@ async def resolve_bearer(
     row = None
     if secret.startswith(PREFIX) and len(secret) <= 100:
         row = await repository.token_by_hash(db, hash_token(secret))
-    reason = _refusal(row, now)
-    if reason is None:
-        assert row is not None
-        row.last_used_at = now
-        return row
     if row is None:
         # A secret that matches no token is logged, not audited: anyone may send one, and a
         # flood of them must not become a flood of audit writes (each takes the chain's head).
         log.warning("API request with an unknown bearer token")
         return None
+    reason = _refusal(row, now)
+    if reason is None:
+        row.last_used_at = now
+        return row
     await record(
         db,
         context=context,
@@ -109,9 +108,7 @@ async def resolve_bearer(
     return None
 
 
-def _refusal(row: ApiToken | None, now: datetime) -> str | None:
-    if row is None:
-        return "unknown"
+def _refusal(row: ApiToken, now: datetime) -> str | None:
     if row.revoked_at is not None:
         return "revoked"
     if now >= row.expires_at:

@@ -32,8 +32,6 @@ from helpline.keys import KeyService, case_scope
 from helpline.models.calls import HelplineCall
 from helpline.models.cases import Case, IntakeInterview, Person
 
-FINISHED = lifecycle.FINISHED  # shredding is for cases whose work is over
-
 
 class ShredReason(enum.StrEnum):
     RETENTION = "RETENTION"  # the retention period ran out (gallring)
@@ -98,7 +96,7 @@ async def shred_case(
     case = await lock_case(db, case)
     if case.shredded_at is not None:
         return Shredded(case.id, data_keys=0, calls=0, already=True)
-    if case.state not in FINISHED:
+    if case.state not in lifecycle.FINISHED:  # only cases whose work is over
         raise RuleViolation("case_not_finished")
     linked = select(HelplineCall.id).where(HelplineCall.case_id == case.id)
     call_ids = list(await db.scalars(linked))

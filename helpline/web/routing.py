@@ -189,7 +189,7 @@ async def authenticate_bearer(request: Request) -> None:
             request.state.db, secret.strip(), now=clock.now(),
             context=AuditContext(actor=None, request_id=request.state.request_id),
         )
-        if token is None:  # its audit event is kept with the 401, as a refused sign-in's is
+        if token is None:  # a known token's refusal is audited: kept with the 401, as a sign-in's
             request.state.commit_on_error = True
     _set_identity(request, token.user if token else None, None, "token" if token else None)
     request.state.lang = "en"
